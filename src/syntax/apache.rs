@@ -1,0 +1,1 @@
+//! Apache syntax (being written).
