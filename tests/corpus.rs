@@ -1,0 +1,91 @@
+//! Acceptance: every corpus file the real server accepts parses with no AL001, and every
+//! file it rejects for a syntax reason gets one. The corpus lives in `../shared/corpus`
+//! (or `$AUTHLINT_CORPUS`); when it is missing this test fails in CI and skips loudly
+//! elsewhere.
+
+use authlint::source::FileId;
+use authlint::syntax::{apache, nginx};
+use std::path::PathBuf;
+
+struct Row {
+    path: String,
+    kind: String,
+    accepts: String,
+    notes: String,
+}
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("AUTHLINT_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    if dir.join("MANIFEST.tsv").is_file() {
+        return Some(dir);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("corpus not found at {} (set AUTHLINT_CORPUS); CI must have it", dir.display());
+    }
+    eprintln!("SKIPPED: corpus not found at {} (set AUTHLINT_CORPUS)", dir.display());
+    None
+}
+
+fn rows(dir: &std::path::Path) -> Vec<Row> {
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).expect("manifest readable");
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c.len() >= 9).then(|| Row { path: c[0].into(), kind: c[1].into(), accepts: c[5].into(), notes: c[8].into() })
+        })
+        .collect()
+}
+
+/// Rejections whose reason is the file's syntax (as opposed to an unknown directive, a bad
+/// argument value or a missing definition elsewhere).
+fn is_syntax_reason(notes: &str) -> bool {
+    ["was not closed", "unexpected end of file", "unexpected \"", "has no opening \"{\""]
+        .iter()
+        .any(|p| notes.contains(p))
+}
+
+fn al001_count(dir: &std::path::Path, row: &Row) -> Option<usize> {
+    let bytes = std::fs::read(dir.join(&row.path)).expect("corpus file readable");
+    let text = String::from_utf8_lossy(&bytes);
+    match row.kind.as_str() {
+        "apache-main" | "apache-vhost" | "htaccess" => Some(apache::parse(FileId(0), &text).errors.len()),
+        "nginx-main" | "nginx-snippet" => Some(nginx::parse(FileId(0), &text).errors.len()),
+        _ => None,
+    }
+}
+
+#[test]
+fn accepted_files_parse_cleanly() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for row in rows(&dir).iter().filter(|r| r.accepts == "yes") {
+        if let Some(n) = al001_count(&dir, row) {
+            checked += 1;
+            if n > 0 {
+                bad.push(format!("{} ({n} errors)", row.path));
+            }
+        }
+    }
+    assert!(checked > 400, "only {checked} accepted config files found");
+    assert!(bad.is_empty(), "{} accepted files got AL001:\n{}", bad.len(), bad.join("\n"));
+}
+
+#[test]
+fn syntax_rejections_get_al001() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut missed = Vec::new();
+    let mut checked = 0;
+    for row in rows(&dir).iter().filter(|r| r.accepts == "no" && is_syntax_reason(&r.notes)) {
+        checked += 1;
+        if al001_count(&dir, row) == Some(0) {
+            missed.push(row.path.clone());
+        }
+    }
+    assert!(checked >= 6, "only {checked} syntax rejections found");
+    assert!(missed.is_empty(), "rejected files without AL001:\n{}", missed.join("\n"));
+}
