@@ -6,5 +6,7 @@
 //! [`diag::Diagnostic`]s, and [`report`] renders them.
 
 pub mod diag;
+pub mod discover;
+pub mod model;
 pub mod source;
 pub mod syntax;

@@ -1,0 +1,494 @@
+//! The Apache model: every config file's sections as a tree of [`Scope`]s with includes
+//! inlined where they stand, and `.htaccess` files attached to the `<Directory>` that covers
+//! them. A `.htaccess` linted without a server config has context `Unknown`, and so does a
+//! vhost file linted without its main config above its top level: rules must not guess
+//! what the unseen part says.
+
+use super::loader::{include_problem, unresolved_path, Loader};
+use super::paths::{directory_covers, normalize, PathMap};
+use crate::source::{FileId, FileKind, Span};
+use crate::syntax::apache::{is_conditional, Directive, Node, Section};
+use crate::syntax::Word;
+use std::path::{Path, PathBuf};
+
+/// Index of a scope in [`ApacheModel::scopes`].
+pub type ScopeId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScopeKind {
+    /// The top of a server config file that nothing in the input includes.
+    Server,
+    VirtualHost,
+    Directory,
+    DirectoryMatch,
+    Files,
+    FilesMatch,
+    Location,
+    LocationMatch,
+    If,
+    ElseIf,
+    Else,
+    Limit,
+    LimitExcept,
+    /// `<IfModule>`, `<IfDefine>`, `<IfFile>`...: read inline when true.
+    Conditional,
+    /// A `.htaccess` file.
+    Htaccess,
+    /// Any other section (`<Proxy>`, `<Macro>`...).
+    Other,
+}
+
+impl ScopeKind {
+    fn of(section: &Section) -> ScopeKind {
+        let regex = section.args.first().is_some_and(|a| a.text == "~");
+        match section.key.as_str() {
+            "virtualhost" => ScopeKind::VirtualHost,
+            "directory" if regex => ScopeKind::DirectoryMatch,
+            "directory" => ScopeKind::Directory,
+            "directorymatch" => ScopeKind::DirectoryMatch,
+            "files" if regex => ScopeKind::FilesMatch,
+            "files" => ScopeKind::Files,
+            "filesmatch" => ScopeKind::FilesMatch,
+            "location" if regex => ScopeKind::LocationMatch,
+            "location" => ScopeKind::Location,
+            "locationmatch" => ScopeKind::LocationMatch,
+            "if" => ScopeKind::If,
+            "elseif" => ScopeKind::ElseIf,
+            "else" => ScopeKind::Else,
+            "limit" => ScopeKind::Limit,
+            "limitexcept" => ScopeKind::LimitExcept,
+            k if is_conditional(k) => ScopeKind::Conditional,
+            _ => ScopeKind::Other,
+        }
+    }
+    /// A per-directory context where auth directives may stand.
+    pub fn is_per_dir(self) -> bool {
+        !matches!(self, ScopeKind::Server | ScopeKind::VirtualHost | ScopeKind::Conditional | ScopeKind::Other)
+    }
+}
+
+/// The opening of a section.
+#[derive(Clone, Debug)]
+pub struct SectionHead {
+    pub name: String,
+    pub key: String,
+    pub args: Vec<Word>,
+    pub open_span: Span,
+    pub name_span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Directive(Directive),
+    Scope(ScopeId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub kind: ScopeKind,
+    /// `None` for file tops (`Server`, `Htaccess`).
+    pub head: Option<SectionHead>,
+    pub parent: Option<ScopeId>,
+    pub items: Vec<Item>,
+    /// The file it opens in.
+    pub file: FileId,
+}
+
+/// What we know about the server config above a `.htaccess` file.
+#[derive(Clone, Debug)]
+pub enum HtaccessContext {
+    /// No server config in the input.
+    Unknown,
+    /// The server config is in the input. `directory` is the longest `<Directory>` that
+    /// covers the file (if any); `allow_override` the `AllowOverride` in effect (`None`:
+    /// none written, so Apache's default `None` applies).
+    Known { directory: Option<ScopeId>, allow_override: Option<Directive> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Htaccess {
+    pub file: FileId,
+    pub scope: ScopeId,
+    /// The directory it governs, as the server sees it.
+    pub server_dir: PathBuf,
+    pub context: HtaccessContext,
+}
+
+/// What a lookup up the scope chain found.
+#[derive(Debug, PartialEq)]
+pub enum Lookup<'a> {
+    Found(&'a Directive),
+    /// Not set anywhere in the chain, and the chain is complete.
+    NotSet,
+    /// Not set in what we can see; an unseen config above could set it.
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApacheModel {
+    pub scopes: Vec<Scope>,
+    /// Top scopes of server config files, in input order.
+    pub roots: Vec<ScopeId>,
+    pub htaccess: Vec<Htaccess>,
+    /// A main server config (httpd.conf / apache2.conf, or one with `ServerRoot`) is in the
+    /// input, so its top level is complete.
+    pub has_main_config: bool,
+    /// ServerRoot as the server sees it, when known.
+    pub server_root: Option<PathBuf>,
+}
+
+impl ApacheModel {
+    pub fn scope(&self, id: ScopeId) -> Option<&Scope> {
+        self.scopes.get(id)
+    }
+
+    /// Directives directly in a scope, in order, including those inside conditional
+    /// sections (`<IfModule>`...) that sit directly in it.
+    pub fn directives_in(&self, id: ScopeId) -> Vec<&Directive> {
+        let mut out = Vec::new();
+        // Items are visited in order: expand conditionals in place.
+        fn go<'m>(m: &'m ApacheModel, id: ScopeId, out: &mut Vec<&'m Directive>, depth: usize) {
+            let Some(scope) = m.scopes.get(id) else { return };
+            for item in &scope.items {
+                match item {
+                    Item::Directive(d) => out.push(d),
+                    Item::Scope(c) if depth < 256 => {
+                        if m.scopes.get(*c).is_some_and(|s| s.kind == ScopeKind::Conditional) {
+                            go(m, *c, out, depth + 1);
+                        }
+                    }
+                    Item::Scope(_) => {}
+                }
+            }
+        }
+        go(self, id, &mut out, 0);
+        out
+    }
+
+    /// The last directive named `key` directly in a scope.
+    pub fn last_in(&self, id: ScopeId, key: &str) -> Option<&Directive> {
+        self.directives_in(id).into_iter().rev().find(|d| d.key == key)
+    }
+
+    /// The enclosing scope that is not a conditional.
+    pub fn real_parent(&self, id: ScopeId) -> Option<ScopeId> {
+        let mut p = self.scopes.get(id)?.parent;
+        while let Some(pid) = p {
+            let s = self.scopes.get(pid)?;
+            if s.kind != ScopeKind::Conditional {
+                return Some(pid);
+            }
+            p = s.parent;
+        }
+        None
+    }
+
+    /// Nearest `key` in the scope or the scopes around it (a `.htaccess` continues into the
+    /// `<Directory>` that covers it). This is nesting only, not Apache's full merge.
+    pub fn lookup(&self, id: ScopeId, key: &str) -> Lookup<'_> {
+        let mut cur = Some(id);
+        let mut guard = 0;
+        while let Some(sid) = cur {
+            guard += 1;
+            if guard > 1024 {
+                return Lookup::Unknown;
+            }
+            if let Some(d) = self.last_in(sid, key) {
+                return Lookup::Found(d);
+            }
+            let Some(scope) = self.scopes.get(sid) else { return Lookup::Unknown };
+            match scope.kind {
+                ScopeKind::Htaccess => {
+                    let ctx = self.htaccess.iter().find(|h| h.scope == sid).map(|h| &h.context);
+                    match ctx {
+                        Some(HtaccessContext::Known { directory: Some(d), .. }) => cur = Some(*d),
+                        Some(HtaccessContext::Known { directory: None, .. }) => {
+                            return if self.has_main_config { Lookup::NotSet } else { Lookup::Unknown }
+                        }
+                        _ => return Lookup::Unknown,
+                    }
+                }
+                ScopeKind::Server => return if self.has_main_config { Lookup::NotSet } else { Lookup::Unknown },
+                _ => cur = self.real_parent(sid).or(scope.parent),
+            }
+        }
+        Lookup::Unknown
+    }
+}
+
+/// Is this file a main server config (the top of a whole configuration)?
+fn is_main_config(path: &Path, nodes: &[Node]) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    if name == "httpd.conf" || name == "apache2.conf" {
+        return true;
+    }
+    nodes.iter().any(|n| matches!(n, Node::Directive(d) if d.key == "serverroot"))
+}
+
+pub struct ApacheOptions<'o> {
+    pub maps: &'o PathMap,
+    pub server_root: Option<&'o Path>,
+}
+
+/// Build the Apache model from every Apache file the loader holds.
+pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
+    let mut model = ApacheModel::default();
+    let configs: Vec<FileId> = loader
+        .linted
+        .iter()
+        .copied()
+        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::ApacheConfig))
+        .collect();
+    let htaccess: Vec<FileId> = loader
+        .linted
+        .iter()
+        .copied()
+        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::Htaccess))
+        .collect();
+
+    // Main configs first: what they include is not a root of its own.
+    let mut mains = Vec::new();
+    let mut others = Vec::new();
+    for id in configs {
+        let main = match (loader.sources.get(id), loader.apache.get(&id)) {
+            (Some(f), Some(ast)) => is_main_config(&f.path, &ast.nodes),
+            _ => false,
+        };
+        if main {
+            mains.push(id);
+        } else {
+            others.push(id);
+        }
+    }
+    model.has_main_config = !mains.is_empty();
+    let mut included: Vec<FileId> = Vec::new();
+    for id in mains.iter().chain(others.iter()).copied().collect::<Vec<_>>() {
+        if included.contains(&id) {
+            continue;
+        }
+        let root_dir = loader.sources.get(id).and_then(|f| f.path.parent().map(Path::to_path_buf)).unwrap_or_default();
+        let mut b = Builder {
+            loader,
+            model: &mut model,
+            maps: opts.maps,
+            server_root: opts.server_root.map(Path::to_path_buf).or_else(|| Some(opts.maps.to_server(&root_dir))),
+            stack: vec![id],
+            included: &mut included,
+        };
+        let scope = b.new_scope(ScopeKind::Server, None, None, id);
+        b.model.roots.push(scope);
+        if let Some(nodes) = b.loader.apache.get(&id).map(|a| a.nodes.clone()) {
+            b.expand(&nodes, scope);
+        }
+        if model.server_root.is_none() {
+            model.server_root = opts.server_root.map(Path::to_path_buf);
+        }
+    }
+
+    for id in htaccess {
+        attach_htaccess(loader, &mut model, opts, id);
+    }
+    model
+}
+
+struct Builder<'l, 'a, 'm> {
+    loader: &'l mut Loader<'a>,
+    model: &'m mut ApacheModel,
+    maps: &'m PathMap,
+    server_root: Option<PathBuf>,
+    /// Files being expanded, outermost first: a repeat is an include cycle.
+    stack: Vec<FileId>,
+    included: &'m mut Vec<FileId>,
+}
+
+const MAX_INCLUDE_DEPTH: usize = 32;
+const MAX_INCLUDE_MATCHES: usize = 1_000;
+
+impl Builder<'_, '_, '_> {
+    fn new_scope(&mut self, kind: ScopeKind, head: Option<SectionHead>, parent: Option<ScopeId>, file: FileId) -> ScopeId {
+        self.model.scopes.push(Scope { kind, head, parent, items: Vec::new(), file });
+        self.model.scopes.len() - 1
+    }
+
+    fn push(&mut self, scope: ScopeId, item: Item) {
+        if let Some(s) = self.model.scopes.get_mut(scope) {
+            s.items.push(item);
+        }
+    }
+
+    fn expand(&mut self, nodes: &[Node], scope: ScopeId) {
+        for node in nodes {
+            match node {
+                Node::Directive(d) => {
+                    if d.key == "serverroot" {
+                        if let Some(a) = d.args.first() {
+                            self.server_root = Some(PathBuf::from(&a.text));
+                            if self.model.server_root.is_none() {
+                                self.model.server_root = Some(PathBuf::from(&a.text));
+                            }
+                        }
+                    }
+                    self.push(scope, Item::Directive(d.clone()));
+                    if d.key == "include" || d.key == "includeoptional" {
+                        self.include(d, scope);
+                    }
+                }
+                Node::Section(s) => {
+                    let head = SectionHead {
+                        name: s.name.clone(),
+                        key: s.key.clone(),
+                        args: s.args.clone(),
+                        open_span: s.open_span,
+                        name_span: s.name_span,
+                    };
+                    let file = s.open_span.file;
+                    let child = self.new_scope(ScopeKind::of(s), Some(head), Some(scope), file);
+                    self.push(scope, Item::Scope(child));
+                    self.expand(&s.body, child);
+                }
+            }
+        }
+    }
+
+    fn include(&mut self, d: &Directive, scope: ScopeId) {
+        let optional = d.key == "includeoptional";
+        for arg in &d.args {
+            let server = self.resolve(&arg.text);
+            let files = self.include_targets(&server, arg, optional);
+            for local in files {
+                if self.stack.len() >= MAX_INCLUDE_DEPTH {
+                    self.loader.diagnostics.push(
+                        include_problem(format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"))
+                            .at(arg.span, "this include is too deep")
+                            .help("Apache gives up on such nesting too; look for an include cycle"),
+                    );
+                    return;
+                }
+                let Some(id) = self.loader.load(&local, FileKind::ApacheConfig, arg.span) else { continue };
+                if self.stack.contains(&id) {
+                    let mut diag = include_problem("include cycle: this file includes itself through the chain")
+                        .at(arg.span, "includes a file that is already being read");
+                    if let Some(first) = self.stack.first() {
+                        if *first != id {
+                            diag.message = "include cycle: a file includes one of the files that include it".to_string();
+                        }
+                    }
+                    self.loader.diagnostics.push(diag.help("remove one of the Include lines that form the loop"));
+                    continue;
+                }
+                if !self.included.contains(&id) {
+                    self.included.push(id);
+                }
+                self.stack.push(id);
+                if let Some(nodes) = self.loader.apache.get(&id).map(|a| a.nodes.clone()) {
+                    self.expand(&nodes, scope);
+                }
+                self.stack.pop();
+            }
+        }
+    }
+
+    /// A relative path is relative to ServerRoot.
+    fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            normalize(p)
+        } else {
+            normalize(&self.server_root.clone().unwrap_or_default().join(p))
+        }
+    }
+
+    /// The local files an Include names. A missing target is a hint, never an error: the
+    /// file may exist only on the server.
+    fn include_targets(&mut self, server: &Path, arg: &Word, optional: bool) -> Vec<PathBuf> {
+        let text = server.to_string_lossy().into_owned();
+        let wild = text.contains(['*', '?', '[']);
+        if !wild {
+            let Some(local) = self.maps.to_local(server, self.loader.fs) else {
+                if !optional {
+                    self.loader.diagnostics.push(
+                        unresolved_path(format!("included path `{}` is not in the linted tree", server.display()))
+                            .at(arg.span, "not found here")
+                            .help("map the server path to a local one with --map SERVER_PATH=LOCAL_PATH, or set --server-root"),
+                    );
+                }
+                return Vec::new();
+            };
+            if self.loader.fs.is_dir(&local) {
+                let (files, hit) = self.loader.fs.files_under(&local, MAX_INCLUDE_MATCHES);
+                if hit {
+                    self.too_broad(arg);
+                }
+                return files;
+            }
+            return vec![local];
+        }
+        // Map the fixed prefix, glob the rest locally.
+        let local_pattern = match self.maps.to_local(Path::new(&text), self.loader.fs) {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None if self.maps.is_mapped(server) => return Vec::new(),
+            None => text.clone(),
+        };
+        let (files, hit) = self.loader.fs.glob(&local_pattern, MAX_INCLUDE_MATCHES);
+        if hit {
+            self.too_broad(arg);
+        }
+        files.into_iter().filter(|f| !self.loader.fs.is_dir(f)).collect()
+    }
+
+    fn too_broad(&mut self, arg: &Word) {
+        self.loader.diagnostics.push(
+            include_problem("wildcard include matches too much; authlint stopped following it")
+                .at(arg.span, "this pattern reaches too many files or directories")
+                .help("narrow the pattern to the directory that holds the config snippets"),
+        );
+    }
+}
+
+fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &ApacheOptions<'_>, id: FileId) {
+    let Some(file) = loader.sources.get(id) else { return };
+    let local_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let server_dir = opts.maps.to_server(&local_dir);
+    let context = if model.roots.is_empty() {
+        HtaccessContext::Unknown
+    } else {
+        // Every non-regex <Directory> covering the file, shortest path first.
+        let mut covering: Vec<(usize, ScopeId)> = model
+            .scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kind == ScopeKind::Directory)
+            .filter_map(|(i, s)| {
+                let arg = s.head.as_ref()?.args.first()?;
+                directory_covers(&arg.text, &server_dir).then_some((arg.text.trim_end_matches('/').len(), i))
+            })
+            .collect();
+        covering.sort();
+        let mut allow_override = None;
+        for (_, sid) in &covering {
+            if let Some(d) = model.last_in(*sid, "allowoverride") {
+                allow_override = Some(d.clone());
+            }
+        }
+        HtaccessContext::Known { directory: covering.last().map(|(_, s)| *s), allow_override }
+    };
+    let parent = match &context {
+        HtaccessContext::Known { directory, .. } => *directory,
+        HtaccessContext::Unknown => None,
+    };
+    model.scopes.push(Scope { kind: ScopeKind::Htaccess, head: None, parent, items: Vec::new(), file: id });
+    let scope = model.scopes.len() - 1;
+    if let Some(nodes) = loader.apache.get(&id).map(|a| a.nodes.clone()) {
+        let mut included = Vec::new();
+        let mut b = Builder {
+            loader,
+            model,
+            maps: opts.maps,
+            server_root: opts.server_root.map(Path::to_path_buf),
+            stack: vec![id],
+            included: &mut included,
+        };
+        b.expand(&nodes, scope);
+    }
+    model.htaccess.push(Htaccess { file: id, scope, server_dir, context });
+}

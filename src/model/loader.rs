@@ -1,0 +1,99 @@
+//! Loading and parsing files reached while building the model. Each file is read and
+//! parsed once. Files outside the linted paths are marked [`Origin::Followed`] so that no
+//! report ever shows their content.
+
+use crate::diag::{Diagnostic, Severity};
+use crate::discover::{skipped, unreadable, Found};
+use crate::source::{FileId, FileKind, Fs, Origin, Read, SourceMap, Span};
+use crate::syntax::{apache, nginx};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub struct Loader<'a> {
+    pub fs: &'a dyn Fs,
+    pub sources: SourceMap,
+    pub apache: BTreeMap<FileId, apache::ApacheAst>,
+    pub nginx: BTreeMap<FileId, nginx::NginxAst>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub size_cap: u64,
+    /// Files the user asked to lint, in discovery order.
+    pub linted: Vec<FileId>,
+    /// Paths already found unreadable, so one bad include is reported once.
+    failed: BTreeMap<PathBuf, ()>,
+}
+
+impl<'a> Loader<'a> {
+    pub fn new(fs: &'a dyn Fs, size_cap: u64) -> Loader<'a> {
+        Loader {
+            fs,
+            sources: SourceMap::default(),
+            apache: BTreeMap::new(),
+            nginx: BTreeMap::new(),
+            diagnostics: Vec::new(),
+            size_cap,
+            linted: Vec::new(),
+            failed: BTreeMap::new(),
+        }
+    }
+
+    /// Add a file discovery found (and read).
+    pub fn add_found(&mut self, found: Found) -> FileId {
+        let id = self.sources.add(found.path, found.kind, Origin::Linted, found.text);
+        self.parse(id);
+        self.linted.push(id);
+        id
+    }
+
+    fn parse(&mut self, id: FileId) {
+        let Some(file) = self.sources.get(id) else { return };
+        match file.kind {
+            FileKind::ApacheConfig | FileKind::Htaccess => {
+                let ast = apache::parse(id, &file.text);
+                self.apache.insert(id, ast);
+            }
+            FileKind::NginxConfig => {
+                let ast = nginx::parse(id, &file.text);
+                self.nginx.insert(id, ast);
+            }
+            _ => {}
+        }
+    }
+
+    /// Load a file named by a directive (`via`). Already-loaded files are reused.
+    pub fn load(&mut self, local: &Path, kind: FileKind, via: Span) -> Option<FileId> {
+        if let Some(id) = self.sources.by_path(local) {
+            return Some(id);
+        }
+        if self.failed.contains_key(local) {
+            return None;
+        }
+        let text = match self.fs.read(local, self.size_cap) {
+            Read::Text { text, .. } => text,
+            other => {
+                self.failed.insert(local.to_path_buf(), ());
+                let d = match other {
+                    Read::Binary => skipped(local, "binary file (contains NUL bytes)"),
+                    Read::TooLarge { size } => skipped(local, format!("{size} bytes is over the size cap of {} bytes", self.size_cap)),
+                    Read::NotRegular { what } => skipped(local, format!("{what}, not a regular file; never opened")),
+                    Read::Error { reason } => unreadable(local, format!("cannot be read: {reason}")),
+                    Read::Text { .. } => return None,
+                };
+                self.diagnostics.push(d.label(via, "named here"));
+                return None;
+            }
+        };
+        let id = self.sources.add(local.to_path_buf(), kind, Origin::Followed, text);
+        self.parse(id);
+        Some(id)
+    }
+}
+
+/// AL002: include cycles, includes that could not be followed, overly broad wildcards.
+pub fn include_problem(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new("AL002", "include-problem", Severity::Error, message)
+}
+
+/// AL005: a path the config names that is not here and not mapped.
+pub fn unresolved_path(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new("AL005", "unresolved-path", Severity::Info, message)
+}

@@ -1,0 +1,316 @@
+//! The nginx model: the main/http/server/location tree with includes inlined in the
+//! context they are included in, and nginx's inheritance (a directive set at a level is
+//! inherited below unless redefined; array directives only when the level defines none).
+//! A snippet linted without its main config has an unknown top: rules must not guess.
+
+use super::directives::{nginx_allowed_in, nginx_takes_block};
+use super::loader::{include_problem, unresolved_path, Loader};
+use super::paths::{normalize, PathMap};
+use crate::diag::{Diagnostic, Severity};
+use crate::source::{FileId, FileKind, Span};
+use crate::syntax::nginx::{Body, Stmt};
+use crate::syntax::Word;
+use std::path::{Path, PathBuf};
+
+pub type CtxId = usize;
+
+/// The head of a block statement (`location ~ \.php$`).
+#[derive(Clone, Debug)]
+pub struct BlockHead {
+    pub name: Word,
+    pub args: Vec<Word>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum NgItem {
+    /// A simple directive (a raw-code block also lands here, its body not modelled).
+    Directive(Stmt),
+    Context(CtxId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Context {
+    /// `main`, `http`, `server`, `location`, `if`, `limit_except`, `upstream`, `map`...;
+    /// `snippet` for the top of a file linted without its main config.
+    pub kind: String,
+    pub head: Option<BlockHead>,
+    pub parent: Option<CtxId>,
+    pub items: Vec<NgItem>,
+    pub file: FileId,
+}
+
+/// What an inheritance lookup found.
+#[derive(Debug, PartialEq)]
+pub enum Lookup<'a> {
+    /// The directives at the nearest level that sets the name.
+    Found(Vec<&'a Stmt>),
+    NotSet,
+    /// Not set in what we see; the unseen includer could set it.
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NginxModel {
+    pub contexts: Vec<Context>,
+    pub roots: Vec<CtxId>,
+    /// The configuration prefix (directory of the main nginx.conf) as a local path.
+    pub prefix: Option<PathBuf>,
+}
+
+impl NginxModel {
+    pub fn context(&self, id: CtxId) -> Option<&Context> {
+        self.contexts.get(id)
+    }
+
+    /// Simple directives named `name` directly in a context.
+    pub fn directives_in(&self, id: CtxId, name: &str) -> Vec<&Stmt> {
+        let Some(c) = self.contexts.get(id) else { return Vec::new() };
+        c.items
+            .iter()
+            .filter_map(|i| match i {
+                NgItem::Directive(s) if s.name.text == name => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// nginx inheritance: the nearest level (this context or an ancestor) that sets `name`.
+    pub fn lookup(&self, id: CtxId, name: &str) -> Lookup<'_> {
+        let mut cur = Some(id);
+        let mut guard = 0;
+        while let Some(cid) = cur {
+            guard += 1;
+            if guard > 1024 {
+                return Lookup::Unknown;
+            }
+            let found = self.directives_in(cid, name);
+            if !found.is_empty() {
+                return Lookup::Found(found);
+            }
+            let Some(ctx) = self.contexts.get(cid) else { return Lookup::Unknown };
+            if ctx.kind == "snippet" {
+                return Lookup::Unknown;
+            }
+            cur = ctx.parent;
+        }
+        Lookup::NotSet
+    }
+
+    /// Is the top of this context's tree a real main config?
+    pub fn is_known(&self, id: CtxId) -> bool {
+        let mut cur = Some(id);
+        let mut last = id;
+        let mut guard = 0;
+        while let Some(c) = cur {
+            guard += 1;
+            if guard > 1024 {
+                return false;
+            }
+            last = c;
+            cur = self.contexts.get(c).and_then(|x| x.parent);
+        }
+        self.contexts.get(last).is_some_and(|c| c.kind == "main")
+    }
+}
+
+pub struct NginxOptions<'o> {
+    pub maps: &'o PathMap,
+    pub prefix: Option<&'o Path>,
+}
+
+fn looks_main(path: &Path, stmts: &[Stmt]) -> bool {
+    path.file_name().is_some_and(|n| n == "nginx.conf")
+        || stmts.iter().any(|s| s.block.is_some() && matches!(s.name.text.as_str(), "http" | "events" | "stream" | "mail"))
+}
+
+/// Build the nginx model from every nginx file the loader holds.
+pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
+    let mut model = NginxModel::default();
+    let files: Vec<FileId> = loader
+        .linted
+        .iter()
+        .copied()
+        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::NginxConfig))
+        .collect();
+    let mut mains = Vec::new();
+    let mut others = Vec::new();
+    for id in files {
+        let main = match (loader.sources.get(id), loader.nginx.get(&id)) {
+            (Some(f), Some(ast)) => looks_main(&f.path, &ast.stmts),
+            _ => false,
+        };
+        if main {
+            mains.push(id);
+        } else {
+            others.push(id);
+        }
+    }
+    model.prefix = opts.prefix.map(Path::to_path_buf).or_else(|| {
+        mains.first().and_then(|id| loader.sources.get(*id)).and_then(|f| f.path.parent().map(Path::to_path_buf))
+    });
+    let mut included: Vec<FileId> = Vec::new();
+    for (id, is_main) in mains.iter().map(|i| (*i, true)).chain(others.iter().map(|i| (*i, false))).collect::<Vec<_>>() {
+        if included.contains(&id) {
+            continue;
+        }
+        let prefix = model
+            .prefix
+            .clone()
+            .or_else(|| loader.sources.get(id).and_then(|f| f.path.parent().map(Path::to_path_buf)))
+            .unwrap_or_default();
+        let kind = if is_main { "main" } else { "snippet" };
+        model.contexts.push(Context { kind: kind.to_string(), head: None, parent: None, items: Vec::new(), file: id });
+        let root = model.contexts.len() - 1;
+        model.roots.push(root);
+        let stmts = loader.nginx.get(&id).map(|a| a.stmts.clone()).unwrap_or_default();
+        let candidates = if is_main { vec!["main".to_string()] } else { snippet_contexts(&stmts) };
+        let mut b = Builder { loader, model: &mut model, maps: opts.maps, prefix, stack: vec![id], included: &mut included };
+        b.expand(&stmts, root, &candidates);
+    }
+    model
+}
+
+/// The contexts a snippet could be included in: those where every directive at its top
+/// level is allowed (directives the documentation does not know are ignored).
+fn snippet_contexts(stmts: &[Stmt]) -> Vec<String> {
+    let mut candidates: Vec<String> =
+        ["main", "http", "server", "location", "upstream", "stream", "mail"].iter().map(|s| s.to_string()).collect();
+    for s in stmts {
+        let name = s.name.text.as_str();
+        if name == "include" {
+            continue;
+        }
+        let allowed: Vec<String> = candidates.iter().filter(|c| nginx_allowed_in(name, c) != Some(false)).cloned().collect();
+        if !allowed.is_empty() {
+            candidates = allowed;
+        }
+    }
+    candidates
+}
+
+struct Builder<'l, 'a, 'm> {
+    loader: &'l mut Loader<'a>,
+    model: &'m mut NginxModel,
+    maps: &'m PathMap,
+    prefix: PathBuf,
+    stack: Vec<FileId>,
+    included: &'m mut Vec<FileId>,
+}
+
+const MAX_INCLUDE_DEPTH: usize = 32;
+const MAX_INCLUDE_MATCHES: usize = 1_000;
+
+impl Builder<'_, '_, '_> {
+    /// `contexts`: what the parent context may be (one entry when known).
+    fn expand(&mut self, stmts: &[Stmt], ctx: CtxId, contexts: &[String]) {
+        for stmt in stmts {
+            match &stmt.block {
+                Some(block) => match &block.body {
+                    Body::Stmts(body) => {
+                        let kind = stmt.name.text.clone();
+                        let head = BlockHead { name: stmt.name.clone(), args: stmt.args.clone(), span: stmt.span };
+                        let file = stmt.span.file;
+                        self.model.contexts.push(Context { kind: kind.clone(), head: Some(head), parent: Some(ctx), items: Vec::new(), file });
+                        let child = self.model.contexts.len() - 1;
+                        self.push(ctx, NgItem::Context(child));
+                        self.expand(body, child, &[kind]);
+                    }
+                    Body::Raw(_) => self.push(ctx, NgItem::Directive(stmt.clone())),
+                },
+                None => {
+                    self.check_needs_block(stmt, contexts);
+                    self.push(ctx, NgItem::Directive(stmt.clone()));
+                    if stmt.name.text == "include" {
+                        if let Some(arg) = stmt.args.first() {
+                            self.include(arg, ctx, contexts);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, ctx: CtxId, item: NgItem) {
+        if let Some(c) = self.model.contexts.get_mut(ctx) {
+            c.items.push(item);
+        }
+    }
+
+    /// `server "x";` inside `http` is rejected by nginx: "directive "server" has no opening "{"".
+    fn check_needs_block(&mut self, stmt: &Stmt, contexts: &[String]) {
+        let name = stmt.name.text.as_str();
+        let needs = !contexts.is_empty() && contexts.iter().all(|c| nginx_takes_block(name, c) == Some(true));
+        if needs {
+            self.loader.diagnostics.push(
+                Diagnostic::new("AL001", "syntax-error", Severity::Error, format!("`{name}` needs a `{{ ... }}` block here"))
+                    .at(stmt.name.span, "a block directive ended with `;`")
+                    .help(format!("write `{name} ... {{ ... }}`; nginx refuses to start otherwise")),
+            );
+        }
+    }
+
+    fn include(&mut self, arg: &Word, ctx: CtxId, contexts: &[String]) {
+        let p = Path::new(&arg.text);
+        let server = if p.is_absolute() { normalize(p) } else { normalize(&self.prefix.join(p)) };
+        let text = server.to_string_lossy().into_owned();
+        let files: Vec<PathBuf> = if text.contains(['*', '?', '[']) {
+            let local = match self.maps.to_local(&server, self.loader.fs) {
+                Some(l) => l.to_string_lossy().into_owned(),
+                None => text.clone(),
+            };
+            let (files, hit) = self.loader.fs.glob(&local, MAX_INCLUDE_MATCHES);
+            if hit {
+                self.loader.diagnostics.push(
+                    include_problem("wildcard include matches too much; authlint stopped following it")
+                        .at(arg.span, "this pattern reaches too many files or directories")
+                        .help("narrow the pattern to the directory that holds the config snippets"),
+                );
+            }
+            files
+        } else {
+            // Relative includes resolve against the prefix, which is already local.
+            let local = if p.is_absolute() { self.maps.to_local(&server, self.loader.fs) } else { Some(server.clone()) };
+            match local.filter(|l| self.loader.fs.exists(l)) {
+                Some(l) => vec![l],
+                None => {
+                    self.loader.diagnostics.push(
+                        unresolved_path(format!("included file `{}` is not in the linted tree", arg.text))
+                            .at(arg.span, "not found here")
+                            .help("map the server path with --map SERVER_PATH=LOCAL_PATH, or set --nginx-prefix"),
+                    );
+                    Vec::new()
+                }
+            }
+        };
+        for local in files {
+            if self.loader.fs.is_dir(&local) {
+                continue;
+            }
+            if self.stack.len() >= MAX_INCLUDE_DEPTH {
+                self.loader.diagnostics.push(
+                    include_problem(format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"))
+                        .at(arg.span, "this include is too deep")
+                        .help("look for an include cycle"),
+                );
+                return;
+            }
+            let Some(id) = self.loader.load(&local, FileKind::NginxConfig, arg.span) else { continue };
+            if self.stack.contains(&id) {
+                self.loader.diagnostics.push(
+                    include_problem("include cycle: a file includes one of the files that include it")
+                        .at(arg.span, "includes a file that is already being read")
+                        .help("remove one of the include lines that form the loop"),
+                );
+                continue;
+            }
+            if !self.included.contains(&id) {
+                self.included.push(id);
+            }
+            let stmts = self.loader.nginx.get(&id).map(|a| a.stmts.clone()).unwrap_or_default();
+            self.stack.push(id);
+            self.expand(&stmts, ctx, contexts);
+            self.stack.pop();
+        }
+    }
+}
