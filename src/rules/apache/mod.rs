@@ -1,0 +1,3 @@
+//! AL1xx: Apache httpd rules.
+
+pub mod auth_type_without_auth_name;

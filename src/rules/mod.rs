@@ -1,0 +1,137 @@
+//! The rule registry. Each rule is declared once, in its own file, with its code, name,
+//! severity, docs (summary, why, bad and good examples) and its check. `ALL` lists them;
+//! `tests/examples.rs` runs every bad example (must fire) and good example (must stay
+//! silent) in memory.
+
+pub mod apache;
+pub mod nginx;
+pub mod tool;
+
+use crate::diag::{Diagnostic, Severity};
+use crate::model::Model;
+
+/// A file in a rule's documentation example.
+#[derive(Debug)]
+pub struct Example {
+    /// Its name decides its kind, as discovery would (`httpd.conf`, `nginx.conf`,
+    /// `site/.htaccess`).
+    pub path: &'static str,
+    pub text: &'static str,
+}
+
+/// How a rule finds its cases.
+pub enum Check {
+    /// Reported by the pipeline itself (parser, discovery, model building).
+    Builtin,
+    /// Runs over the model.
+    Model(fn(&Model, &mut Sink)),
+}
+
+/// One rule, self-documenting.
+pub struct Rule {
+    pub code: &'static str,
+    /// kebab-case, naming the problem.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub default_enabled: bool,
+    /// One line.
+    pub summary: &'static str,
+    /// Why it matters, once.
+    pub why: &'static str,
+    /// Each example is one set of files, linted together.
+    pub bad: &'static [&'static [Example]],
+    pub good: &'static [&'static [Example]],
+    /// The real-server scenarios that back its behavioural claim.
+    pub evidence: &'static [&'static str],
+    pub check: Check,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rule").field("code", &self.code).field("name", &self.name).finish()
+    }
+}
+
+/// Collects one rule's findings, stamping its code, name and severity.
+pub struct Sink<'r> {
+    rule: &'r Rule,
+    pub found: Vec<Diagnostic>,
+}
+
+impl<'r> Sink<'r> {
+    pub fn new(rule: &'r Rule) -> Sink<'r> {
+        Sink { rule, found: Vec::new() }
+    }
+    /// A diagnostic of this rule with the given message; add `.at(...)`, `.help(...)`.
+    pub fn diag(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.rule.code, self.rule.name, self.rule.severity, message)
+    }
+    pub fn emit(&mut self, d: Diagnostic) {
+        self.found.push(d);
+    }
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &tool::syntax_error::RULE,
+    &tool::include_problem::RULE,
+    &tool::file_skipped::RULE,
+    &tool::unreadable_file::RULE,
+    &tool::unresolved_path::RULE,
+    &apache::auth_type_without_auth_name::RULE,
+    &nginx::auth_basic_without_user_file::RULE,
+];
+
+/// A rule by code (`AL101`) or name (`auth-type-without-auth-name`), case-insensitively.
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+}
+
+/// Run every enabled model rule.
+pub fn run_all(model: &Model) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in ALL.iter().filter(|r| r.default_enabled) {
+        if let Check::Model(check) = rule.check {
+            let mut sink = Sink::new(rule);
+            check(model, &mut sink);
+            out.extend(sink.found);
+        }
+    }
+    out
+}
+
+pub mod testing {
+    //! In-memory linting for rule tests: `fires(&RULE, files)` / `silent(&RULE, files)`.
+    use super::{Example, Rule};
+    use crate::diag::Diagnostic;
+
+    /// Lint a set of example files in memory and return every diagnostic.
+    pub fn lint_examples(files: &[Example]) -> Vec<Diagnostic> {
+        let pairs: Vec<(&str, &str)> = files.iter().map(|e| (e.path, e.text)).collect();
+        crate::lint_memory(&pairs).diagnostics
+    }
+
+    fn codes(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        crate::lint_memory(files).diagnostics.into_iter().filter(|d| d.code == rule.code).collect()
+    }
+
+    /// Assert the rule fires on these files (path, text).
+    pub fn fires(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let found = codes(rule, files);
+        assert!(!found.is_empty(), "{} did not fire on {:?}", rule.code, files.iter().map(|f| f.0).collect::<Vec<_>>());
+        found
+    }
+
+    /// Assert the rule stays silent on these files.
+    pub fn silent(rule: &Rule, files: &[(&str, &str)]) {
+        let found = codes(rule, files);
+        assert!(found.is_empty(), "{} fired: {:?}", rule.code, found.iter().map(|d| &d.message).collect::<Vec<_>>());
+    }
+}
+
+/// Everything a rule file needs.
+pub mod prelude {
+    pub use super::{Check, Example, Rule, Sink};
+    pub use crate::diag::Severity;
+    pub use crate::model::Model;
+}
