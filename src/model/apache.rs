@@ -470,7 +470,14 @@ fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &Apac
                 allow_override = Some(d.clone());
             }
         }
-        HtaccessContext::Known { directory: covering.last().map(|(_, s)| *s), allow_override }
+        match covering.last() {
+            Some((_, dir)) => HtaccessContext::Known { directory: Some(*dir), allow_override },
+            // Covered by no <Directory>: known only if we really know where the file sits
+            // on the server (a --map covers it); otherwise a section we failed to match
+            // could apply.
+            None if opts.maps.maps_local(&local_dir) => HtaccessContext::Known { directory: None, allow_override: None },
+            None => HtaccessContext::Unknown,
+        }
     };
     let parent = match &context {
         HtaccessContext::Known { directory, .. } => *directory,

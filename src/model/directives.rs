@@ -157,9 +157,13 @@ pub fn nginx_allowed_in(name: &str, context: &str) -> Option<bool> {
     }))
 }
 
+/// Block directives whose bodies are key/value lists rather than directives, so no other
+/// directive names them as a context (auth-facts D.3: custom handlers on the same tokenizer).
+pub const NGINX_SPECIAL_BODIES: &[&str] = &["map", "geo", "split_clients", "types", "charset_map", "match"];
+
 /// Does `name` in `context` take a `{ }` block? Decided from the table: the row allowed in
-/// that context names a context itself, and takes no plain address (as `server` does inside
-/// `upstream`). `None` when unknown.
+/// that context names a context itself (or has a special body), and takes no plain address
+/// (as `server` does inside `upstream`). `None` when the documentation does not know it.
 pub fn nginx_takes_block(name: &str, context: &str) -> Option<bool> {
     let rows: Vec<&NginxDirective> = nginx(name)
         .iter()
@@ -168,7 +172,7 @@ pub fn nginx_takes_block(name: &str, context: &str) -> Option<bool> {
     if rows.is_empty() {
         return None;
     }
-    let is_context = nginx_is_context(name);
+    let is_context = nginx_is_context(name) || NGINX_SPECIAL_BODIES.contains(&name);
     Some(rows.iter().any(|r| is_context && !r.syntax.starts_with("address")))
 }
 
@@ -197,5 +201,8 @@ mod tests {
         assert_eq!(nginx_takes_block("location", "server"), Some(true));
         assert_eq!(nginx_takes_block("auth_basic", "server"), Some(false));
         assert!(nginx_is_context("limit_except"));
+        assert_eq!(nginx_takes_block("types", "http"), Some(true));
+        assert_eq!(nginx_takes_block("map", "http"), Some(true));
+        assert_eq!(nginx_takes_block("root", "server"), Some(false));
     }
 }

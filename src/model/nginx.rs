@@ -208,6 +208,7 @@ impl Builder<'_, '_, '_> {
             match &stmt.block {
                 Some(block) => match &block.body {
                     Body::Stmts(body) => {
+                        self.check_takes_block(stmt, contexts);
                         let kind = stmt.name.text.clone();
                         let head = BlockHead { name: stmt.name.clone(), args: stmt.args.clone(), span: stmt.span };
                         let file = stmt.span.file;
@@ -247,6 +248,21 @@ impl Builder<'_, '_, '_> {
                     .at(stmt.name.span, "a block directive ended with `;`")
                     .help(format!("write `{name} ... {{ ... }}`; nginx refuses to start otherwise")),
             );
+        }
+    }
+
+    /// `root /x { ... }`: nginx says "directive "root" is not terminated by ";"".
+    fn check_takes_block(&mut self, stmt: &Stmt, contexts: &[String]) {
+        let name = stmt.name.text.as_str();
+        let refuses = !contexts.is_empty() && contexts.iter().all(|c| nginx_takes_block(name, c) == Some(false));
+        if refuses {
+            let last = stmt.args.last().map(|a| a.span).unwrap_or(stmt.name.span);
+            let mut d = Diagnostic::new("AL001", "syntax-error", Severity::Error, format!("`{name}` is not terminated by `;`"))
+                .at(last, "missing `;` after this");
+            if let Some(b) = &stmt.block {
+                d = d.label(b.open, "so this block is taken as part of it");
+            }
+            self.loader.diagnostics.push(d.help(format!("end the `{name}` directive with `;`")));
         }
     }
 

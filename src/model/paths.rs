@@ -34,6 +34,12 @@ impl PathMap {
         self.maps.iter().any(|(s, _)| server.starts_with(s))
     }
 
+    /// Is this local path under the local side of a `--map`?
+    pub fn maps_local(&self, local: &Path) -> bool {
+        let abs = absolute(local);
+        self.maps.iter().any(|(_, l)| abs.starts_with(absolute(l)))
+    }
+
     /// The server path of a local path: reverse-mapped, else the absolute local path.
     pub fn to_server(&self, local: &Path) -> PathBuf {
         let abs = absolute(local);
