@@ -5,9 +5,11 @@
 //! parses them into our own AST, [`model`] resolves includes and contexts, [`rules`] report
 //! [`diag::Diagnostic`]s, and [`report`] renders them.
 
+pub mod cli;
 pub mod diag;
 pub mod discover;
 pub mod model;
+pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;

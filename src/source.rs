@@ -137,7 +137,7 @@ impl SourceFile {
     }
 
     /// The text as reporters may show it: password files have everything after the first
-    /// `:` of each line masked with `*` (same length, so spans still fit); files followed
+    /// `:` of each line (the whole line when it has none) masked with `*` (same length, so spans still fit); files followed
     /// from outside the linted paths are masked whole.
     pub fn display_text(&self) -> String {
         if self.origin == Origin::Followed {
@@ -180,7 +180,8 @@ fn mask_after_colon(text: &str) -> String {
                 out.push_str(&line[..=i]);
                 out.extend(line[i + 1..].chars().map(|c| if c == '\n' || c == '\r' { c } else { mask_char(c) }));
             }
-            None => out.push_str(line),
+            // No colon: a malformed line may be a bare hash; mask it whole.
+            None => out.extend(line.chars().map(|c| if c == '\n' || c == '\r' { c } else { mask_char(c) })),
         }
     }
     out
@@ -221,7 +222,7 @@ impl SourceMap {
 }
 
 /// Largest file authlint reads; larger ones are skipped with a note (AL003).
-pub const DEFAULT_SIZE_CAP: u64 = 64 * 1024 * 1024;
+pub const DEFAULT_SIZE_CAP: u64 = 16 * 1024 * 1024;
 
 /// What reading a path gave.
 #[derive(Debug)]

@@ -256,7 +256,16 @@ impl Builder<'_, '_, '_> {
         let name = stmt.name.text.as_str();
         let refuses = !contexts.is_empty() && contexts.iter().all(|c| nginx_takes_block(name, c) == Some(false));
         if refuses {
-            let last = stmt.args.last().map(|a| a.span).unwrap_or(stmt.name.span);
+            // The `;` is most likely missing at the end of the directive's first line: the
+            // token before the first one that starts on a new line.
+            let text = self.loader.sources.get(stmt.span.file).map(|f| f.text.as_str()).unwrap_or("");
+            let tokens: Vec<Span> = std::iter::once(stmt.name.span).chain(stmt.args.iter().map(|a| a.span)).collect();
+            let last = tokens
+                .windows(2)
+                .find(|w| text.get(w[0].end as usize..w[1].start as usize).is_some_and(|gap| gap.contains('\n')))
+                .map(|w| w[0])
+                .or(tokens.last().copied())
+                .unwrap_or(stmt.name.span);
             let mut d = Diagnostic::new("AL001", "syntax-error", Severity::Error, format!("`{name}` is not terminated by `;`"))
                 .at(last, "missing `;` after this");
             if let Some(b) = &stmt.block {

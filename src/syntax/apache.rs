@@ -299,7 +299,10 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
             }
         }
     }
-    let eof = Span::new(file, text.len(), text.len());
+    // Label the last character so renderers can show the line (a span past the final
+    // newline has no line to sit on).
+    let last = text.trim_end_matches(['\n', '\r']).len();
+    let eof = Span::new(file, last.saturating_sub(1), last);
     while let Some(open) = stack.last() {
         // A true `<IfModule>`/`<IfDefine>`... left open at the end of a file is accepted by
         // Apache (its contents are read inline); containers such as <VirtualHost> are not.
@@ -436,7 +439,7 @@ mod tests {
         let ast = p(text);
         assert_eq!(ast.errors.len(), 1);
         assert!(ast.errors[0].message.contains("was not closed"));
-        assert_eq!(ast.errors[0].labels[0].span.start as usize, text.len());
+        assert_eq!(ast.errors[0].labels[0].span.end as usize, text.len() - 1);
     }
 
     #[test]
