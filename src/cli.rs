@@ -167,6 +167,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         server_root: args.server_root.clone(),
         nginx_prefix: args.nginx_prefix.clone(),
         size_cap: args.max_file_size,
+        linted_roots: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
     };
     let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
     let mut diags = outcome.diagnostics;

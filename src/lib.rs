@@ -73,5 +73,6 @@ pub fn lint_memory(files: &[(&str, &str)]) -> Outcome {
             found.push(Found { path: p, kind, reason, text });
         }
     }
-    lint_found(found, Vec::new(), &ModelOptions::default(), &fs)
+    let opts = ModelOptions { linted_roots: files.iter().map(|(p, _)| PathBuf::from(p)).collect(), ..ModelOptions::default() };
+    lint_found(found, Vec::new(), &opts, &fs)
 }

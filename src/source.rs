@@ -197,7 +197,7 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, kind: FileKind, origin: Origin, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.by_path.insert(crate::model::paths::normalize(&path), id);
+        self.by_path.insert(crate::model::paths::absolute(&path), id);
         self.files.push(SourceFile::new(id, path, kind, origin, text));
         id
     }
@@ -205,7 +205,7 @@ impl SourceMap {
         self.files.get(id.0 as usize)
     }
     pub fn by_path(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(&crate::model::paths::normalize(path)).copied()
+        self.by_path.get(&crate::model::paths::absolute(path)).copied()
     }
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()

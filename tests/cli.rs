@@ -140,7 +140,7 @@ fn list_files_says_kind_and_reason() {
 #[test]
 fn dialect_forces_explicit_files() {
     let t = tempfile::tempdir().expect("tempdir");
-    let p = write(t.path(), "site.txt", "server {\n  listen 80\n}\n");
+    let p = write(t.path(), "site.txt", "listen 80\n");
     let p = p.to_str().expect("utf-8 path");
     // Unrecognised without --dialect: skipped, nothing read, exit 2.
     assert_eq!(authlint(&["check", p]).status.code(), Some(2));

@@ -6,6 +6,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::discover::{skipped, unreadable, Found};
 use crate::source::{FileId, FileKind, Fs, Origin, Read, SourceMap, Span};
 use crate::syntax::{apache, nginx};
+use super::paths::absolute;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -20,10 +21,12 @@ pub struct Loader<'a> {
     pub linted: Vec<FileId>,
     /// Paths already found unreadable, so one bad include is reported once.
     failed: BTreeMap<PathBuf, ()>,
+    /// The paths the user named (absolute): a file reached under them counts as linted.
+    roots: Vec<PathBuf>,
 }
 
 impl<'a> Loader<'a> {
-    pub fn new(fs: &'a dyn Fs, size_cap: u64) -> Loader<'a> {
+    pub fn new(fs: &'a dyn Fs, size_cap: u64, roots: &[PathBuf]) -> Loader<'a> {
         Loader {
             fs,
             sources: SourceMap::default(),
@@ -33,6 +36,7 @@ impl<'a> Loader<'a> {
             size_cap,
             linted: Vec::new(),
             failed: BTreeMap::new(),
+            roots: roots.iter().map(|r| absolute(r)).collect(),
         }
     }
 
@@ -82,8 +86,14 @@ impl<'a> Loader<'a> {
                 return None;
             }
         };
-        let id = self.sources.add(local.to_path_buf(), kind, Origin::Followed, text);
+        let abs = absolute(local);
+        let inside = self.roots.iter().any(|r| abs.starts_with(r));
+        let origin = if inside { Origin::Linted } else { Origin::Followed };
+        let id = self.sources.add(local.to_path_buf(), kind, origin, text);
         self.parse(id);
+        if inside {
+            self.linted.push(id);
+        }
         Some(id)
     }
 }

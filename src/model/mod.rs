@@ -24,6 +24,9 @@ pub struct ModelOptions {
     /// nginx configuration prefix, a local path (`--nginx-prefix`).
     pub nginx_prefix: Option<PathBuf>,
     pub size_cap: u64,
+    /// The paths the user named: files reached through includes under them are linted
+    /// (content shown); files outside them are followed (content never shown).
+    pub linted_roots: Vec<PathBuf>,
 }
 
 /// Everything the rules see.
@@ -57,7 +60,7 @@ pub struct PasswordRef {
 /// Parse every found file, follow includes, and build both servers' models.
 pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
     let cap = if opts.size_cap == 0 { crate::source::DEFAULT_SIZE_CAP } else { opts.size_cap };
-    let mut loader = loader::Loader::new(fs, cap);
+    let mut loader = loader::Loader::new(fs, cap, &opts.linted_roots);
     let mut reasons = BTreeMap::new();
     for f in found {
         let reason = f.reason.clone();
