@@ -1,0 +1,27 @@
+//! Snapshots of what the README's example prints on `samples/site`: human output (no
+//! color, width 80) and JSON. Read every snapshot diff before accepting it.
+
+use std::process::{Command, Stdio};
+
+fn run(format: &str) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(["check", "--format", format, "--color", "never", "--map", "/srv/example=samples/site", "samples/site"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("COLUMNS", "80")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("authlint runs");
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn human_output_on_samples() {
+    insta::assert_snapshot!("samples_human", run("human"));
+}
+
+#[test]
+fn json_output_on_samples() {
+    insta::assert_snapshot!("samples_json", run("json"));
+}
