@@ -155,12 +155,6 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     for m in &found.missing {
         eprintln!("authlint: {}: no such file or directory", m.display());
     }
-    if args.list_files {
-        for f in &found.files {
-            writeln!(out, "{}\t{}\t{}", f.path.display(), f.kind.as_str(), f.reason)?;
-        }
-        return Ok(if found.missing.is_empty() { 0 } else { 2 });
-    }
     let nothing_read = found.files.is_empty() && (!found.missing.is_empty() || !found.diagnostics.is_empty());
     let model_opts = ModelOptions {
         maps: PathMap::new(args.maps.clone()),
@@ -170,6 +164,14 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         linted_roots: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
     };
     let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
+    if args.list_files {
+        let model = &outcome.model;
+        for f in model.sources.iter() {
+            let reason = model.reasons.get(&f.id).map(String::as_str).unwrap_or("");
+            writeln!(out, "{}\t{}\t{}", f.path.display(), f.kind.as_str(), reason)?;
+        }
+        return Ok(if found.missing.is_empty() { 0 } else { 2 });
+    }
     let mut diags = outcome.diagnostics;
     report::sort_diagnostics(&mut diags, &outcome.model.sources);
     let files: Vec<FileEntry> = outcome

@@ -185,13 +185,13 @@ fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// `apache2/`, `httpd/` or `nginx/` among the parent directories.
-fn under_server_tree(path: &Path) -> Option<FileKind> {
+/// `apache2/`, `httpd/` or `nginx/` among the parent directories, and which.
+fn under_server_tree(path: &Path) -> Option<(FileKind, String)> {
     for comp in path.parent()?.components().rev() {
         let c = comp.as_os_str().to_string_lossy().to_ascii_lowercase();
         match c.as_str() {
-            "apache2" | "httpd" | "apache" => return Some(FileKind::ApacheConfig),
-            "nginx" => return Some(FileKind::NginxConfig),
+            "apache2" | "httpd" | "apache" => return Some((FileKind::ApacheConfig, c)),
+            "nginx" => return Some((FileKind::NginxConfig, c)),
             _ => {}
         }
     }
@@ -222,11 +222,10 @@ pub fn classify_by_name(path: &Path) -> Option<(FileKind, String)> {
             return by(kind, &format!("name ends in {suffix}"));
         }
     }
-    if let Some(kind) = under_server_tree(path) {
+    if let Some((kind, tree)) = under_server_tree(path) {
         let configish = lower.ends_with(".conf") || lower.ends_with(".load") || !lower.contains('.') || lower.ends_with("_params") || lower == "mime.types";
         if configish && !matches!(lower.as_str(), "envvars" | "magic" | "readme" | "license") {
-            let tree = if kind == FileKind::NginxConfig { "nginx/" } else { "an Apache (apache2/, httpd/)" };
-            return by(kind, &format!("config file under {tree} tree"));
+            return by(kind, &format!("config file under a {tree}/ tree"));
         }
     }
     None

@@ -364,7 +364,7 @@ impl Builder<'_, '_, '_> {
                     );
                     return;
                 }
-                let Some(id) = self.loader.load(&local, FileKind::ApacheConfig, arg.span) else { continue };
+                let Some(id) = self.loader.load(&local, FileKind::ApacheConfig, arg.span, &d.name) else { continue };
                 if self.stack.contains(&id) {
                     let mut diag = include_problem("include cycle: this file includes itself through the chain")
                         .at(arg.span, "includes a file that is already being read");

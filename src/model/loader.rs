@@ -21,6 +21,8 @@ pub struct Loader<'a> {
     pub linted: Vec<FileId>,
     /// Paths already found unreadable, so one bad include is reported once.
     failed: BTreeMap<PathBuf, ()>,
+    /// Why each file is part of the run.
+    pub reasons: BTreeMap<FileId, String>,
     /// The paths the user named (absolute): a file reached under them counts as linted.
     roots: Vec<PathBuf>,
 }
@@ -36,6 +38,7 @@ impl<'a> Loader<'a> {
             size_cap,
             linted: Vec::new(),
             failed: BTreeMap::new(),
+            reasons: BTreeMap::new(),
             roots: roots.iter().map(|r| absolute(r)).collect(),
         }
     }
@@ -43,6 +46,7 @@ impl<'a> Loader<'a> {
     /// Add a file discovery found (and read).
     pub fn add_found(&mut self, found: Found) -> FileId {
         let id = self.sources.add(found.path, found.kind, Origin::Linted, found.text);
+        self.reasons.insert(id, found.reason);
         self.parse(id);
         self.linted.push(id);
         id
@@ -63,8 +67,9 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// Load a file named by a directive (`via`). Already-loaded files are reused.
-    pub fn load(&mut self, local: &Path, kind: FileKind, via: Span) -> Option<FileId> {
+    /// Load a file named by a directive (`directive`, its argument at `via`). Already-loaded
+    /// files are reused.
+    pub fn load(&mut self, local: &Path, kind: FileKind, via: Span, directive: &str) -> Option<FileId> {
         if let Some(id) = self.sources.by_path(local) {
             return Some(id);
         }
@@ -90,6 +95,12 @@ impl<'a> Loader<'a> {
         let inside = self.roots.iter().any(|r| abs.starts_with(r));
         let origin = if inside { Origin::Linted } else { Origin::Followed };
         let id = self.sources.add(local.to_path_buf(), kind, origin, text);
+        let line = self.sources.get(via.file).map(|f| f.line_col(via.start).0).unwrap_or(0);
+        let mut reason = format!("named by {directive} at {}:{line}", self.sources.path(via.file));
+        if !inside {
+            reason.push_str(" (outside the linted paths)");
+        }
+        self.reasons.insert(id, reason);
         self.parse(id);
         if inside {
             self.linted.push(id);

@@ -61,15 +61,13 @@ pub struct PasswordRef {
 pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
     let cap = if opts.size_cap == 0 { crate::source::DEFAULT_SIZE_CAP } else { opts.size_cap };
     let mut loader = loader::Loader::new(fs, cap, &opts.linted_roots);
-    let mut reasons = BTreeMap::new();
     for f in found {
-        let reason = f.reason.clone();
-        let id = loader.add_found(f);
-        reasons.insert(id, reason);
+        loader.add_found(f);
     }
     let apache = apache::build(&mut loader, &apache::ApacheOptions { maps: &opts.maps, server_root: opts.server_root.as_deref() });
     let nginx = nginx::build(&mut loader, &nginx::NginxOptions { maps: &opts.maps, prefix: opts.nginx_prefix.as_deref() });
-    let password_refs = load_password_files(&mut loader, &apache, &nginx, opts, &mut reasons);
+    let password_refs = load_password_files(&mut loader, &apache, &nginx, opts);
+    let reasons = std::mem::take(&mut loader.reasons);
     let mut diagnostics = std::mem::take(&mut loader.diagnostics);
     for ast in loader.apache.values() {
         diagnostics.extend(ast.errors.iter().cloned());
@@ -86,7 +84,6 @@ fn load_password_files(
     apache: &apache::ApacheModel,
     nginx: &nginx::NginxModel,
     opts: &ModelOptions,
-    reasons: &mut BTreeMap<FileId, String>,
 ) -> Vec<PasswordRef> {
     let mut wanted: Vec<(Span, FileKind, PathBuf, String)> = Vec::new();
     let server_root = opts.server_root.clone().or_else(|| apache.server_root.clone());
@@ -131,7 +128,7 @@ fn load_password_files(
     for (span, kind, server, directive) in wanted {
         let local = opts.maps.to_local(&server, loader.fs);
         let file = match local {
-            Some(local) => loader.load(&local, kind, span),
+            Some(local) => loader.load(&local, kind, span, &directive),
             None => {
                 loader.diagnostics.push(
                     loader::unresolved_path(format!("password file `{}` is not in the linted tree", server.display()))
@@ -141,11 +138,6 @@ fn load_password_files(
                 None
             }
         };
-        if let Some(id) = file {
-            let line = loader.sources.get(span.file).map(|f| f.line_col(span.start).0).unwrap_or(0);
-            let at = loader.sources.path(span.file);
-            reasons.entry(id).or_insert_with(|| format!("named by {directive} at {at}:{line}"));
-        }
         refs.push(PasswordRef { span, kind, server_path: server, file });
     }
     refs

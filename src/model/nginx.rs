@@ -320,7 +320,7 @@ impl Builder<'_, '_, '_> {
                 );
                 return;
             }
-            let Some(id) = self.loader.load(&local, FileKind::NginxConfig, arg.span) else { continue };
+            let Some(id) = self.loader.load(&local, FileKind::NginxConfig, arg.span, "include") else { continue };
             if self.stack.contains(&id) {
                 self.loader.diagnostics.push(
                     include_problem("include cycle: a file includes one of the files that include it")
