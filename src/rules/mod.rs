@@ -79,6 +79,7 @@ pub static ALL: &[&Rule] = &[
     &tool::unreadable_file::RULE,
     &tool::unresolved_path::RULE,
     &apache::auth_type_without_auth_name::RULE,
+    &apache::require_user_without_auth_type::RULE,
     &nginx::auth_basic_without_user_file::RULE,
 ];
 
