@@ -50,8 +50,8 @@ fn is_syntax_reason(notes: &str) -> bool {
 }
 
 /// Lint one corpus file alone, as the kind the manifest gives, through the whole pipeline
-/// (parser and model checks), and count its AL001 findings.
-fn al001_count(dir: &std::path::Path, row: &Row) -> Option<usize> {
+/// (parser, model and rules), and return the codes it gets.
+fn codes(dir: &std::path::Path, row: &Row) -> Option<Vec<&'static str>> {
     let kind = match row.kind.as_str() {
         "apache-main" | "apache-vhost" => FileKind::ApacheConfig,
         "htaccess" => FileKind::Htaccess,
@@ -64,7 +64,49 @@ fn al001_count(dir: &std::path::Path, row: &Row) -> Option<usize> {
     let fs = MemFs::default();
     let found = vec![Found { path, kind, reason: "corpus".into(), text }];
     let outcome = authlint::lint_found(found, Vec::new(), &ModelOptions::default(), &fs);
-    Some(outcome.diagnostics.iter().filter(|d| d.code == "AL001").count())
+    Some(outcome.diagnostics.iter().map(|d| d.code).collect())
+}
+
+fn al001_count(dir: &std::path::Path, row: &Row) -> Option<usize> {
+    codes(dir, row).map(|c| c.iter().filter(|c| **c == "AL001").count())
+}
+
+/// Findings that claim the server refuses the file must not appear on accepted files.
+const REFUSAL_CODES: &[&str] = &["AL001", "AL202"];
+
+#[test]
+fn accepted_files_get_no_refusal_findings() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut bad = Vec::new();
+    for row in rows(&dir).iter().filter(|r| r.accepts == "yes") {
+        if let Some(c) = codes(&dir, row) {
+            let hits: Vec<&str> = c.into_iter().filter(|c| REFUSAL_CODES.contains(c)).collect();
+            if !hits.is_empty() {
+                bad.push(format!("{} {hits:?}", row.path));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "{} accepted files got refusal findings:\n{}", bad.len(), bad.join("\n"));
+}
+
+#[test]
+fn not_allowed_here_rejections_get_al202() {
+    let Some(dir) = corpus_dir() else { return };
+    let mut missed = Vec::new();
+    let mut checked = 0;
+    // Directives of modules the nginx documentation does not cover (lua) are not judged.
+    let documented = |notes: &str| {
+        let name = notes.split('"').nth(1).unwrap_or("");
+        !authlint::model::directives::nginx(name).is_empty()
+    };
+    for row in rows(&dir).iter().filter(|r| r.accepts == "no" && r.notes.contains("directive is not allowed here") && documented(&r.notes)) {
+        checked += 1;
+        if !codes(&dir, row).is_some_and(|c| c.contains(&"AL202")) {
+            missed.push(row.path.clone());
+        }
+    }
+    assert!(checked >= 1, "no such rejection in the corpus");
+    assert!(missed.is_empty(), "rejected files without AL202:\n{}", missed.join("\n"));
 }
 
 #[test]

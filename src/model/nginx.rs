@@ -119,9 +119,14 @@ pub struct NginxOptions<'o> {
     pub prefix: Option<&'o Path>,
 }
 
-fn looks_main(path: &Path, stmts: &[Stmt]) -> bool {
-    path.file_name().is_some_and(|n| n == "nginx.conf")
-        || stmts.iter().any(|s| s.block.is_some() && matches!(s.name.text.as_str(), "http" | "events" | "stream" | "mail"))
+/// A main config has, at its top level, something only the main context accepts (`events`,
+/// `http`, `worker_processes`...). A file named nginx.conf holding only `server {}` blocks
+/// is a snippet.
+fn looks_main(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| {
+        let name = s.name.text.as_str();
+        nginx_allowed_in(name, "main") == Some(true) && nginx_allowed_in(name, "http") == Some(false)
+    })
 }
 
 /// Build the nginx model from every nginx file the loader holds.
@@ -137,7 +142,7 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
     let mut others = Vec::new();
     for id in files {
         let main = match (loader.sources.get(id), loader.nginx.get(&id)) {
-            (Some(f), Some(ast)) => looks_main(&f.path, &ast.stmts),
+            (Some(_), Some(ast)) => looks_main(&ast.stmts),
             _ => false,
         };
         if main {

@@ -81,6 +81,7 @@ pub static ALL: &[&Rule] = &[
     &apache::auth_type_without_auth_name::RULE,
     &apache::require_user_without_auth_type::RULE,
     &nginx::auth_basic_without_user_file::RULE,
+    &nginx::directive_not_allowed_here::RULE,
 ];
 
 /// A rule by code (`AL101`) or name (`auth-type-without-auth-name`), case-insensitively.

@@ -1,3 +1,4 @@
 //! AL2xx: nginx rules.
 
 pub mod auth_basic_without_user_file;
+pub mod directive_not_allowed_here;
