@@ -17,7 +17,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "authlint", version, about = "Lint Apache httpd, nginx and htpasswd files for the misconfigurations behind 401 Unauthorized")]
+#[command(
+    name = "authlint",
+    version,
+    about = "Lint Apache httpd, nginx and htpasswd files for the misconfigurations behind 401 Unauthorized"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -111,7 +115,9 @@ pub enum ColorArg {
 }
 
 fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
-    let (server, local) = s.split_once('=').ok_or_else(|| format!("expected SERVER_PATH=LOCAL_PATH, got `{s}`"))?;
+    let (server, local) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected SERVER_PATH=LOCAL_PATH, got `{s}`"))?;
     if server.is_empty() || local.is_empty() {
         return Err(format!("both sides of `{s}` must be non-empty"));
     }
@@ -155,13 +161,18 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     for m in &found.missing {
         eprintln!("authlint: {}: no such file or directory", m.display());
     }
-    let nothing_read = found.files.is_empty() && (!found.missing.is_empty() || !found.diagnostics.is_empty());
+    let nothing_read =
+        found.files.is_empty() && (!found.missing.is_empty() || !found.diagnostics.is_empty());
     let model_opts = ModelOptions {
         maps: PathMap::new(args.maps.clone()),
         server_root: args.server_root.clone(),
         nginx_prefix: args.nginx_prefix.clone(),
         size_cap: args.max_file_size,
-        linted_roots: if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() },
+        linted_roots: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        },
     };
     let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
     if args.list_files {
@@ -179,12 +190,18 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         .linted
         .iter()
         .filter_map(|id| outcome.model.sources.get(*id))
-        .map(|f| FileEntry { path: f.path.display().to_string(), kind: f.kind.as_str() })
+        .map(|f| FileEntry {
+            path: f.path.display().to_string(),
+            kind: f.kind.as_str(),
+        })
         .collect();
     let color = match args.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
-        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorArg::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     let ropts = ReportOptions {
         format: match args.format {
@@ -216,7 +233,11 @@ fn fails(diags: &[Diagnostic], fail_on: FailOn) -> bool {
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|w| *w >= 40).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(100)
 }
 
 #[derive(serde::Serialize)]
@@ -233,7 +254,14 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
         ListFormat::Human => {
             for r in rules::ALL {
-                writeln!(out, "{}  {:<8} {:<32} {}", r.code, r.severity.as_str(), r.name, r.summary)?;
+                writeln!(
+                    out,
+                    "{}  {:<8} {:<32} {}",
+                    r.code,
+                    r.severity.as_str(),
+                    r.name,
+                    r.summary
+                )?;
             }
         }
         ListFormat::Json => {
@@ -266,7 +294,14 @@ fn explain(query: &str, out: &mut dyn Write) -> std::io::Result<u8> {
 
 /// A rule's documentation as plain text (Markdown-friendly).
 pub fn render_rule_doc(rule: &Rule) -> String {
-    let mut s = format!("{} {} ({})\n\n{}\n\n{}\n", rule.code, rule.name, rule.severity.as_str(), rule.summary, wrap(rule.why));
+    let mut s = format!(
+        "{} {} ({})\n\n{}\n\n{}\n",
+        rule.code,
+        rule.name,
+        rule.severity.as_str(),
+        rule.summary,
+        wrap(rule.why)
+    );
     for (title, sets) in [("Bad", rule.bad), ("Good", rule.good)] {
         for files in sets {
             for ex in files.iter() {

@@ -62,15 +62,35 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(code: &'static str, name: &'static str, severity: Severity, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, name, severity, message: message.into(), primary: None, labels: Vec::new(), help: None, path: None }
+    pub fn new(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            code,
+            name,
+            severity,
+            message: message.into(),
+            primary: None,
+            labels: Vec::new(),
+            help: None,
+            path: None,
+        }
     }
     pub fn at(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.primary = Some(Label { span, text: text.into() });
+        self.primary = Some(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
     pub fn label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label { span, text: text.into() });
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+        });
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Diagnostic {

@@ -4,7 +4,7 @@
 //! `.git`, `node_modules` and `vendor` are never entered.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::source::{Fs, FileKind, Read};
+use crate::source::{FileKind, Fs, Read};
 use std::path::{Path, PathBuf};
 
 /// A file to lint, with its text.
@@ -19,7 +19,11 @@ pub struct Found {
 
 impl std::fmt::Debug for Found {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Found").field("path", &self.path).field("kind", &self.kind).field("reason", &self.reason).finish()
+        f.debug_struct("Found")
+            .field("path", &self.path)
+            .field("kind", &self.kind)
+            .field("reason", &self.reason)
+            .finish()
     }
 }
 
@@ -40,7 +44,11 @@ pub struct DiscoverOptions {
 
 impl Default for DiscoverOptions {
     fn default() -> Self {
-        DiscoverOptions { dialect: None, size_cap: crate::source::DEFAULT_SIZE_CAP, max_files: 200_000 }
+        DiscoverOptions {
+            dialect: None,
+            size_cap: crate::source::DEFAULT_SIZE_CAP,
+            max_files: 200_000,
+        }
     }
 }
 
@@ -56,18 +64,29 @@ pub struct Discovery {
 const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "vendor"];
 
 pub fn skipped(path: &Path, why: impl Into<String>) -> Diagnostic {
-    Diagnostic::new("AL003", "file-skipped", Severity::Info, format!("skipped: {}", why.into())).on_path(path.display().to_string())
+    Diagnostic::new(
+        "AL003",
+        "file-skipped",
+        Severity::Info,
+        format!("skipped: {}", why.into()),
+    )
+    .on_path(path.display().to_string())
 }
 
 pub fn unreadable(path: &Path, why: impl Into<String>) -> Diagnostic {
-    Diagnostic::new("AL004", "unreadable-file", Severity::Warning, why.into()).on_path(path.display().to_string())
+    Diagnostic::new("AL004", "unreadable-file", Severity::Warning, why.into())
+        .on_path(path.display().to_string())
 }
 
 /// Walk `paths` (no paths: the current directory) and read every file authlint lints.
 pub fn discover(paths: &[PathBuf], opts: &DiscoverOptions, fs: &dyn Fs) -> Discovery {
     let mut out = Discovery::default();
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &default[..]
+    } else {
+        paths
+    };
     for root in paths {
         let meta = std::fs::symlink_metadata(root);
         if meta.is_err() {
@@ -89,19 +108,31 @@ fn walk_dir(root: &Path, opts: &DiscoverOptions, fs: &dyn Fs, out: &mut Discover
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !(e.file_type().is_dir() && SKIP_DIRS.iter().any(|d| e.file_name() == *d)));
+        .filter_entry(|e| {
+            e.depth() == 0
+                || !(e.file_type().is_dir() && SKIP_DIRS.iter().any(|d| e.file_name() == *d))
+        });
     for entry in walker {
         if out.files.len() >= opts.max_files {
-            out.diagnostics.push(skipped(root, format!("more than {} files; the rest were not read", opts.max_files)));
+            out.diagnostics.push(skipped(
+                root,
+                format!("more than {} files; the rest were not read", opts.max_files),
+            ));
             return;
         }
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let path = e.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 let why = if e.loop_ancestor().is_some() {
                     "symlink loop: this directory links back to one of its parents".to_string()
-                } else if e.io_error().is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied) {
+                } else if e
+                    .io_error()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+                {
                     "cannot be read: permission denied".to_string()
                 } else if e.io_error().is_some_and(|io| io.raw_os_error() == Some(40)) {
                     "symlink loop: too many levels of symbolic links".to_string()
@@ -119,7 +150,13 @@ fn walk_dir(root: &Path, opts: &DiscoverOptions, fs: &dyn Fs, out: &mut Discover
     }
 }
 
-fn visit_file(path: &Path, explicit: bool, opts: &DiscoverOptions, fs: &dyn Fs, out: &mut Discovery) {
+fn visit_file(
+    path: &Path,
+    explicit: bool,
+    opts: &DiscoverOptions,
+    fs: &dyn Fs,
+    out: &mut Discovery,
+) {
     let by_name = classify_by_name(path);
     let sniff = by_name.is_none() && (explicit || wants_sniff(path));
     if by_name.is_none() && !sniff && !(explicit && opts.dialect.is_some()) {
@@ -137,21 +174,32 @@ fn visit_file(path: &Path, explicit: bool, opts: &DiscoverOptions, fs: &dyn Fs, 
         }
         Read::Binary => {
             if by_name.is_some() || explicit {
-                out.diagnostics.push(skipped(path, "binary file (contains NUL bytes)"));
+                out.diagnostics
+                    .push(skipped(path, "binary file (contains NUL bytes)"));
             }
             return;
         }
         Read::TooLarge { size } => {
-            out.diagnostics.push(skipped(path, format!("{size} bytes is over the size cap of {} bytes", opts.size_cap)));
+            out.diagnostics.push(skipped(
+                path,
+                format!(
+                    "{size} bytes is over the size cap of {} bytes",
+                    opts.size_cap
+                ),
+            ));
             return;
         }
         Read::NotRegular { what } => {
-            out.diagnostics.push(skipped(path, format!("{what}, not a regular file; never opened")));
+            out.diagnostics.push(skipped(
+                path,
+                format!("{what}, not a regular file; never opened"),
+            ));
             return;
         }
         Read::Error { reason } => {
             if by_name.is_some() || explicit {
-                out.diagnostics.push(unreadable(path, format!("cannot be read: {reason}")));
+                out.diagnostics
+                    .push(unreadable(path, format!("cannot be read: {reason}")));
             }
             return;
         }
@@ -166,7 +214,12 @@ fn visit_file(path: &Path, explicit: bool, opts: &DiscoverOptions, fs: &dyn Fs, 
         _ => by_name.or_else(|| classify_by_content(path, &text)),
     };
     match classified {
-        Some((kind, reason)) => out.files.push(Found { path: path.to_path_buf(), kind, reason, text }),
+        Some((kind, reason)) => out.files.push(Found {
+            path: path.to_path_buf(),
+            kind,
+            reason,
+            text,
+        }),
         None if explicit => out.diagnostics.push(
             skipped(path, "not recognised as an Apache, nginx or password file")
                 .help("name the dialect with --dialect apache|nginx"),
@@ -178,11 +231,15 @@ fn visit_file(path: &Path, explicit: bool, opts: &DiscoverOptions, fs: &dyn Fs, 
 /// Should a file whose name says nothing be read to look at its content?
 fn wants_sniff(path: &Path) -> bool {
     let name = file_name(path);
-    name.ends_with(".conf") || name.ends_with(".vhost") || under_server_tree(path).is_some() && !name.contains('.')
+    name.ends_with(".conf")
+        || name.ends_with(".vhost")
+        || under_server_tree(path).is_some() && !name.contains('.')
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// `apache2/`, `httpd/` or `nginx/` among the parent directories, and which.
@@ -205,10 +262,16 @@ pub fn classify_by_name(path: &Path) -> Option<(FileKind, String)> {
     let by = |k: FileKind, why: &str| Some((k, why.to_string()));
     match lower.as_str() {
         ".htaccess" | "htaccess.txt" => return by(FileKind::Htaccess, "named .htaccess"),
-        ".htpasswd" | "htpasswd" | ".htpasswds" => return by(FileKind::Htpasswd, "named like an htpasswd file"),
+        ".htpasswd" | "htpasswd" | ".htpasswds" => {
+            return by(FileKind::Htpasswd, "named like an htpasswd file")
+        }
         ".htdigest" | "htdigest" => return by(FileKind::Htdigest, "named like an htdigest file"),
-        ".htgroup" | "htgroup" | ".htgroups" => return by(FileKind::Htgroup, "named like an htgroup file"),
-        "httpd.conf" | "apache2.conf" | "apache.conf" => return by(FileKind::ApacheConfig, "named like Apache's main config"),
+        ".htgroup" | "htgroup" | ".htgroups" => {
+            return by(FileKind::Htgroup, "named like an htgroup file")
+        }
+        "httpd.conf" | "apache2.conf" | "apache.conf" => {
+            return by(FileKind::ApacheConfig, "named like Apache's main config")
+        }
         "nginx.conf" => return by(FileKind::NginxConfig, "named nginx.conf"),
         _ => {}
     }
@@ -223,7 +286,11 @@ pub fn classify_by_name(path: &Path) -> Option<(FileKind, String)> {
         }
     }
     if let Some((kind, tree)) = under_server_tree(path) {
-        let configish = lower.ends_with(".conf") || lower.ends_with(".load") || !lower.contains('.') || lower.ends_with("_params") || lower == "mime.types";
+        let configish = lower.ends_with(".conf")
+            || lower.ends_with(".load")
+            || !lower.contains('.')
+            || lower.ends_with("_params")
+            || lower == "mime.types";
         if configish && !matches!(lower.as_str(), "envvars" | "magic" | "readme" | "license") {
             return by(kind, &format!("config file under a {tree}/ tree"));
         }
@@ -239,7 +306,15 @@ pub fn classify_by_content(_path: &Path, text: &str) -> Option<(FileKind, String
         let l = line.trim_start();
         let lower = l.to_ascii_lowercase();
         if apache.is_none() {
-            for m in ["<virtualhost", "loadmodule", "<directory", "<location", "<ifmodule", "<files", "documentroot "] {
+            for m in [
+                "<virtualhost",
+                "loadmodule",
+                "<directory",
+                "<location",
+                "<ifmodule",
+                "<files",
+                "documentroot ",
+            ] {
                 if lower.starts_with(m) {
                     apache = Some(m);
                 }
@@ -255,7 +330,10 @@ pub fn classify_by_content(_path: &Path, text: &str) -> Option<(FileKind, String
         }
     }
     match (apache, nginx) {
-        (Some(m), _) => Some((FileKind::ApacheConfig, format!("content has `{}`", m.trim()))),
+        (Some(m), _) => Some((
+            FileKind::ApacheConfig,
+            format!("content has `{}`", m.trim()),
+        )),
         (None, Some(m)) => Some((FileKind::NginxConfig, format!("content has `{}`", m.trim()))),
         _ => None,
     }
@@ -274,20 +352,35 @@ mod tests {
         assert_eq!(kind("site/.htaccess"), Some(FileKind::Htaccess));
         assert_eq!(kind("x/admin.htpasswd"), Some(FileKind::Htpasswd));
         assert_eq!(kind("etc/.htdigest"), Some(FileKind::Htdigest));
-        assert_eq!(kind("etc/apache2/sites-available/000-default.conf"), Some(FileKind::ApacheConfig));
-        assert_eq!(kind("etc/apache2/sites-available/example"), Some(FileKind::ApacheConfig));
+        assert_eq!(
+            kind("etc/apache2/sites-available/000-default.conf"),
+            Some(FileKind::ApacheConfig)
+        );
+        assert_eq!(
+            kind("etc/apache2/sites-available/example"),
+            Some(FileKind::ApacheConfig)
+        );
         assert_eq!(kind("etc/apache2/envvars"), None);
-        assert_eq!(kind("etc/nginx/fastcgi_params"), Some(FileKind::NginxConfig));
+        assert_eq!(
+            kind("etc/nginx/fastcgi_params"),
+            Some(FileKind::NginxConfig)
+        );
         assert_eq!(kind("etc/nginx/nginx.conf"), Some(FileKind::NginxConfig));
         assert_eq!(kind("src/main.rs"), None);
     }
 
     #[test]
     fn content_markers() {
-        let a = classify_by_content(Path::new("x.conf"), "# hi\n<VirtualHost *:80>\n</VirtualHost>\n");
+        let a = classify_by_content(
+            Path::new("x.conf"),
+            "# hi\n<VirtualHost *:80>\n</VirtualHost>\n",
+        );
         assert_eq!(a.map(|(k, _)| k), Some(FileKind::ApacheConfig));
         let n = classify_by_content(Path::new("x.conf"), "server  {\n listen 80;\n}\n");
         assert_eq!(n.map(|(k, _)| k), Some(FileKind::NginxConfig));
-        assert_eq!(classify_by_content(Path::new("x.conf"), "key = value\n"), None);
+        assert_eq!(
+            classify_by_content(Path::new("x.conf"), "key = value\n"),
+            None
+        );
     }
 }

@@ -29,7 +29,12 @@ pub struct Outcome {
 }
 
 /// Lint files that discovery found (and read). `pre` carries discovery's own findings.
-pub fn lint_found(found: Vec<Found>, pre: Vec<Diagnostic>, opts: &ModelOptions, fs: &dyn Fs) -> Outcome {
+pub fn lint_found(
+    found: Vec<Found>,
+    pre: Vec<Diagnostic>,
+    opts: &ModelOptions,
+    fs: &dyn Fs,
+) -> Outcome {
     let model = model::build(found, opts, fs);
     let mut diagnostics = pre;
     diagnostics.extend(model.diagnostics.iter().cloned());
@@ -43,11 +48,17 @@ pub fn lint_found(found: Vec<Found>, pre: Vec<Diagnostic>, opts: &ModelOptions, 
 /// A finding located in a file reached from outside the linted paths says where, never
 /// what: its message, labels and help could quote the file.
 fn redact_followed(d: &mut Diagnostic, model: &Model) {
-    let followed = |span: source::Span| model.sources.get(span.file).is_some_and(|f| f.origin == Origin::Followed);
+    let followed = |span: source::Span| {
+        model
+            .sources
+            .get(span.file)
+            .is_some_and(|f| f.origin == Origin::Followed)
+    };
     let primary_followed = d.primary.as_ref().is_some_and(|l| followed(l.span));
     if primary_followed {
         let summary = rules::find(d.code).map(|r| r.summary).unwrap_or("problem");
-        d.message = format!("{summary} (in a file outside the linted paths; its content is not shown)");
+        d.message =
+            format!("{summary} (in a file outside the linted paths; its content is not shown)");
         d.help = None;
         if let Some(p) = d.primary.as_mut() {
             p.text = "here".to_string();
@@ -67,12 +78,23 @@ pub fn lint_memory(files: &[(&str, &str)]) -> Outcome {
     let mut found = Vec::new();
     for (path, _) in files {
         let p = PathBuf::from(path);
-        let Read::Text { text, .. } = fs.read(&p, source::DEFAULT_SIZE_CAP) else { continue };
-        let kind = discover::classify_by_name(&p).or_else(|| discover::classify_by_content(&p, &text));
+        let Read::Text { text, .. } = fs.read(&p, source::DEFAULT_SIZE_CAP) else {
+            continue;
+        };
+        let kind =
+            discover::classify_by_name(&p).or_else(|| discover::classify_by_content(&p, &text));
         if let Some((kind, reason)) = kind {
-            found.push(Found { path: p, kind, reason, text });
+            found.push(Found {
+                path: p,
+                kind,
+                reason,
+                text,
+            });
         }
     }
-    let opts = ModelOptions { linted_roots: files.iter().map(|(p, _)| PathBuf::from(p)).collect(), ..ModelOptions::default() };
+    let opts = ModelOptions {
+        linted_roots: files.iter().map(|(p, _)| PathBuf::from(p)).collect(),
+        ..ModelOptions::default()
+    };
     lint_found(found, Vec::new(), &opts, &fs)
 }

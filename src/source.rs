@@ -24,7 +24,11 @@ pub struct Span {
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Span { file, start: clamp(start), end: clamp(end.max(start)) }
+        Span {
+            file,
+            start: clamp(start),
+            end: clamp(end.max(start)),
+        }
     }
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
@@ -37,7 +41,11 @@ impl Span {
     }
     /// The smallest span covering both (same file assumed).
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -65,7 +73,10 @@ impl FileKind {
         }
     }
     pub fn is_password_file(self) -> bool {
-        matches!(self, FileKind::Htpasswd | FileKind::Htdigest | FileKind::Htgroup)
+        matches!(
+            self,
+            FileKind::Htpasswd | FileKind::Htdigest | FileKind::Htgroup
+        )
     }
     pub fn is_apache(self) -> bool {
         matches!(self, FileKind::Htaccess | FileKind::ApacheConfig)
@@ -108,14 +119,27 @@ impl fmt::Debug for SourceFile {
 }
 
 impl SourceFile {
-    pub fn new(id: FileId, path: PathBuf, kind: FileKind, origin: Origin, text: String) -> SourceFile {
+    pub fn new(
+        id: FileId,
+        path: PathBuf,
+        kind: FileKind,
+        origin: Origin,
+        text: String,
+    ) -> SourceFile {
         let mut line_starts = vec![0u32];
         for (i, b) in text.bytes().enumerate() {
             if b == b'\n' {
                 line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
             }
         }
-        SourceFile { id, path, kind, origin, text, line_starts }
+        SourceFile {
+            id,
+            path,
+            kind,
+            origin,
+            text,
+            line_starts,
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -127,7 +151,11 @@ impl SourceFile {
         };
         let start = self.line_starts.get(line).copied().unwrap_or(0) as usize;
         let end = (offset as usize).min(self.text.len());
-        let col = self.text.get(start..end).map(|s| s.chars().count()).unwrap_or(end - start);
+        let col = self
+            .text
+            .get(start..end)
+            .map(|s| s.chars().count())
+            .unwrap_or(end - start);
         (line + 1, col + 1)
     }
 
@@ -155,7 +183,15 @@ impl SourceFile {
 }
 
 fn mask_all(text: &str) -> String {
-    text.chars().map(|c| if c == '\n' || c == '\r' { c } else { mask_char(c) }).collect()
+    text.chars()
+        .map(|c| {
+            if c == '\n' || c == '\r' {
+                c
+            } else {
+                mask_char(c)
+            }
+        })
+        .collect()
 }
 
 /// `*` for ASCII, and a same-width run for multi-byte characters so byte offsets hold.
@@ -178,10 +214,22 @@ fn mask_after_colon(text: &str) -> String {
         match line.find(':') {
             Some(i) => {
                 out.push_str(&line[..=i]);
-                out.extend(line[i + 1..].chars().map(|c| if c == '\n' || c == '\r' { c } else { mask_char(c) }));
+                out.extend(line[i + 1..].chars().map(|c| {
+                    if c == '\n' || c == '\r' {
+                        c
+                    } else {
+                        mask_char(c)
+                    }
+                }));
             }
             // No colon: a malformed line may be a bare hash; mask it whole.
-            None => out.extend(line.chars().map(|c| if c == '\n' || c == '\r' { c } else { mask_char(c) })),
+            None => out.extend(line.chars().map(|c| {
+                if c == '\n' || c == '\r' {
+                    c
+                } else {
+                    mask_char(c)
+                }
+            })),
         }
     }
     out
@@ -197,15 +245,19 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, kind: FileKind, origin: Origin, text: String) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.by_path.insert(crate::model::paths::absolute(&path), id);
-        self.files.push(SourceFile::new(id, path, kind, origin, text));
+        self.by_path
+            .insert(crate::model::paths::absolute(&path), id);
+        self.files
+            .push(SourceFile::new(id, path, kind, origin, text));
         id
     }
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
     pub fn by_path(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(&crate::model::paths::absolute(path)).copied()
+        self.by_path
+            .get(&crate::model::paths::absolute(path))
+            .copied()
     }
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()
@@ -217,7 +269,9 @@ impl SourceMap {
         self.files.is_empty()
     }
     pub fn path(&self, id: FileId) -> String {
-        self.get(id).map(|f| f.path.display().to_string()).unwrap_or_default()
+        self.get(id)
+            .map(|f| f.path.display().to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -261,7 +315,10 @@ pub fn decode(bytes: Vec<u8>) -> Read {
     }
     match String::from_utf8(bytes) {
         Ok(text) => Read::Text { text, lossy: false },
-        Err(e) => Read::Text { text: String::from_utf8_lossy(e.as_bytes()).into_owned(), lossy: true },
+        Err(e) => Read::Text {
+            text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            lossy: true,
+        },
     }
 }
 
@@ -275,24 +332,38 @@ impl Fs for DiskFs {
         // *before* opening it: opening a FIFO would block.
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
-            Err(e) => return Read::Error { reason: io_reason(&e) },
+            Err(e) => {
+                return Read::Error {
+                    reason: io_reason(&e),
+                }
+            }
         };
         if !meta.is_file() {
-            return Read::NotRegular { what: file_type_name(&meta) };
+            return Read::NotRegular {
+                what: file_type_name(&meta),
+            };
         }
         if meta.len() > cap {
             return Read::TooLarge { size: meta.len() };
         }
         let file = match std::fs::File::open(path) {
             Ok(f) => f,
-            Err(e) => return Read::Error { reason: io_reason(&e) },
+            Err(e) => {
+                return Read::Error {
+                    reason: io_reason(&e),
+                }
+            }
         };
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         // The file may grow between stat and read: never read past the cap.
         match file.take(cap + 1).read_to_end(&mut bytes) {
-            Ok(_) if bytes.len() as u64 > cap => Read::TooLarge { size: bytes.len() as u64 },
+            Ok(_) if bytes.len() as u64 > cap => Read::TooLarge {
+                size: bytes.len() as u64,
+            },
             Ok(_) => decode(bytes),
-            Err(e) => Read::Error { reason: io_reason(&e) },
+            Err(e) => Read::Error {
+                reason: io_reason(&e),
+            },
         }
     }
     fn exists(&self, path: &Path) -> bool {
@@ -304,7 +375,11 @@ impl Fs for DiskFs {
     fn files_under(&self, dir: &Path, limit: usize) -> (Vec<PathBuf>, bool) {
         let mut out = Vec::new();
         let mut hit = false;
-        for entry in walkdir::WalkDir::new(dir).follow_links(true).max_depth(16).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(true)
+            .max_depth(16)
+            .sort_by_file_name()
+        {
             let Ok(entry) = entry else { continue };
             if entry.file_type().is_file() {
                 if out.len() >= limit {
@@ -318,7 +393,9 @@ impl Fs for DiskFs {
     }
     fn glob(&self, pattern: &str, limit: usize) -> (Vec<PathBuf>, bool) {
         glob_walk(pattern, limit, GLOB_VISIT_BUDGET, |dir| {
-            let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                return Vec::new();
+            };
             let mut names: Vec<(String, bool)> = rd
                 .filter_map(|e| e.ok())
                 .filter_map(|e| {
@@ -345,10 +422,18 @@ pub fn glob_walk(
     budget: usize,
     list: impl Fn(&Path) -> Vec<(String, bool)>,
 ) -> (Vec<PathBuf>, bool) {
-    let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, require_literal_leading_dot: true };
+    let opts = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
     let absolute = pattern.starts_with('/');
     let parts: Vec<&str> = pattern.split('/').filter(|p| !p.is_empty()).collect();
-    let mut frontier: Vec<PathBuf> = vec![if absolute { PathBuf::from("/") } else { PathBuf::from(".") }];
+    let mut frontier: Vec<PathBuf> = vec![if absolute {
+        PathBuf::from("/")
+    } else {
+        PathBuf::from(".")
+    }];
     let mut visited = 0usize;
     let mut bounded = false;
     for (i, part) in parts.iter().enumerate() {
@@ -357,14 +442,20 @@ pub fn glob_walk(
         let mut next = Vec::new();
         for dir in &frontier {
             if !wild {
-                next.push(if dir.as_os_str() == "." && !absolute { PathBuf::from(part) } else { dir.join(part) });
+                next.push(if dir.as_os_str() == "." && !absolute {
+                    PathBuf::from(part)
+                } else {
+                    dir.join(part)
+                });
                 continue;
             }
             if is_pseudo_fs(dir) {
                 bounded = true;
                 continue;
             }
-            let Ok(pat) = glob::Pattern::new(part) else { continue };
+            let Ok(pat) = glob::Pattern::new(part) else {
+                continue;
+            };
             for (name, is_dir) in list(dir) {
                 visited += 1;
                 if visited > budget {
@@ -372,7 +463,11 @@ pub fn glob_walk(
                     break;
                 }
                 if (last || is_dir) && pat.matches_with(&name, opts) {
-                    let path = if dir.as_os_str() == "." && !absolute { PathBuf::from(&name) } else { dir.join(&name) };
+                    let path = if dir.as_os_str() == "." && !absolute {
+                        PathBuf::from(&name)
+                    } else {
+                        dir.join(&name)
+                    };
                     if is_pseudo_fs(&path) {
                         bounded = true;
                         continue;
@@ -399,7 +494,9 @@ pub fn glob_walk(
 }
 
 fn is_pseudo_fs(path: &Path) -> bool {
-    ["/proc", "/sys", "/dev"].iter().any(|p| path == Path::new(p) || path.starts_with(p))
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|p| path == Path::new(p) || path.starts_with(p))
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -451,10 +548,16 @@ impl MemFs {
 impl Fs for MemFs {
     fn read(&self, path: &Path, cap: u64) -> Read {
         match self.files.get(path) {
-            Some(b) if b.len() as u64 > cap => Read::TooLarge { size: b.len() as u64 },
+            Some(b) if b.len() as u64 > cap => Read::TooLarge {
+                size: b.len() as u64,
+            },
             Some(b) => decode(b.clone()),
-            None if self.is_dir(path) => Read::NotRegular { what: "a directory" },
-            None => Read::Error { reason: "no such file".into() },
+            None if self.is_dir(path) => Read::NotRegular {
+                what: "a directory",
+            },
+            None => Read::Error {
+                reason: "no such file".into(),
+            },
         }
     }
     fn exists(&self, path: &Path) -> bool {
@@ -464,7 +567,12 @@ impl Fs for MemFs {
         self.files.keys().any(|k| k != path && k.starts_with(path))
     }
     fn files_under(&self, dir: &Path, limit: usize) -> (Vec<PathBuf>, bool) {
-        let all: Vec<PathBuf> = self.files.keys().filter(|k| k.starts_with(dir) && k.as_path() != dir).cloned().collect();
+        let all: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|k| k.starts_with(dir) && k.as_path() != dir)
+            .cloned()
+            .collect();
         let hit = all.len() > limit;
         (all.into_iter().take(limit).collect(), hit)
     }
@@ -472,7 +580,9 @@ impl Fs for MemFs {
         glob_walk(pattern, limit, GLOB_VISIT_BUDGET, |dir| {
             let mut names: Vec<(String, bool)> = Vec::new();
             for k in self.files.keys() {
-                let Ok(rest) = k.strip_prefix(dir) else { continue };
+                let Ok(rest) = k.strip_prefix(dir) else {
+                    continue;
+                };
                 let mut comps = rest.components();
                 let Some(first) = comps.next() else { continue };
                 let name = first.as_os_str().to_string_lossy().into_owned();

@@ -46,7 +46,11 @@ fn authlint(args: &[&str], cwd: &Path) -> Run {
     assert!(!stderr.contains("panicked"), "authlint panicked: {stderr}");
     let code = status.code().expect("exited normally, not by a signal");
     assert!((0..=2).contains(&code), "exit code {code}: {stderr}");
-    Run { code, stdout, stderr }
+    Run {
+        code,
+        stdout,
+        stderr,
+    }
 }
 
 /// Path, kind and content digest of everything under `dir` (FIFOs by type only).
@@ -60,10 +64,16 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, String> {
         };
         let desc = if meta.file_type().is_file() {
             let bytes = std::fs::read(e.path()).unwrap_or_default();
-            let sum: u64 = bytes.iter().enumerate().fold(0u64, |a, (i, b)| a.wrapping_mul(31).wrapping_add(*b as u64 ^ i as u64));
+            let sum: u64 = bytes.iter().enumerate().fold(0u64, |a, (i, b)| {
+                a.wrapping_mul(31).wrapping_add(*b as u64 ^ i as u64)
+            });
             format!("file {} {sum} {:?}", bytes.len(), meta.modified().ok())
         } else {
-            format!("{:?} {:o}", meta.file_type(), std::os::unix::fs::PermissionsExt::mode(&meta.permissions()))
+            format!(
+                "{:?} {:o}",
+                meta.file_type(),
+                std::os::unix::fs::PermissionsExt::mode(&meta.permissions())
+            )
         };
         out.insert(e.path().to_path_buf(), desc);
     }
@@ -89,7 +99,10 @@ fn write(dir: &Path, rel: &str, text: &str) {
 fn fifo_named_htaccess_is_skipped_not_opened() {
     let t = tempfile::tempdir().expect("tempdir");
     write(t.path(), "site/index.html", "hi");
-    let ok = Command::new("mkfifo").arg(t.path().join("site/.htaccess")).status().is_ok_and(|s| s.success());
+    let ok = Command::new("mkfifo")
+        .arg(t.path().join("site/.htaccess"))
+        .status()
+        .is_ok_and(|s| s.success());
     assert!(ok, "mkfifo failed");
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site"]);
     assert!(run.stdout.contains("AL003"), "{}", run.stdout);
@@ -99,16 +112,28 @@ fn fifo_named_htaccess_is_skipped_not_opened() {
 #[test]
 fn include_dev_zero_is_refused() {
     let t = tempfile::tempdir().expect("tempdir");
-    write(t.path(), "nginx/nginx.conf", "events {}\nhttp {\n    include /dev/zero;\n}\n");
+    write(
+        t.path(),
+        "nginx/nginx.conf",
+        "events {}\nhttp {\n    include /dev/zero;\n}\n",
+    );
     let run = check_unchanged(t.path(), &["check", "--format", "json", "nginx"]);
-    assert!(run.stdout.contains("AL003") && run.stdout.contains("device"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AL003") && run.stdout.contains("device"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn apache_include_cycle_is_reported() {
     let t = tempfile::tempdir().expect("tempdir");
     let root = t.path().join("conf");
-    write(t.path(), "conf/httpd.conf", &format!("ServerRoot {}\nInclude a.conf\n", root.display()));
+    write(
+        t.path(),
+        "conf/httpd.conf",
+        &format!("ServerRoot {}\nInclude a.conf\n", root.display()),
+    );
     write(t.path(), "conf/a.conf", "Include b.conf\n");
     write(t.path(), "conf/b.conf", "Include a.conf\n");
     let run = check_unchanged(t.path(), &["check", "--format", "json", "conf"]);
@@ -119,7 +144,11 @@ fn apache_include_cycle_is_reported() {
 #[test]
 fn nginx_include_cycle_is_reported() {
     let t = tempfile::tempdir().expect("tempdir");
-    write(t.path(), "nginx/nginx.conf", "events {}\nhttp {\n    include a.conf;\n}\n");
+    write(
+        t.path(),
+        "nginx/nginx.conf",
+        "events {}\nhttp {\n    include a.conf;\n}\n",
+    );
     write(t.path(), "nginx/a.conf", "include b.conf;\n");
     write(t.path(), "nginx/b.conf", "include a.conf;\n");
     let run = check_unchanged(t.path(), &["check", "--format", "json", "nginx"]);
@@ -132,9 +161,17 @@ fn symlink_loop_is_reported() {
     let t = tempfile::tempdir().expect("tempdir");
     write(t.path(), "site/.htaccess", "Require all granted\n");
     std::os::unix::fs::symlink(t.path().join("site"), t.path().join("site/loop")).expect("symlink");
-    std::os::unix::fs::symlink(t.path().join("site/self.conf"), t.path().join("site/self.conf")).ok();
+    std::os::unix::fs::symlink(
+        t.path().join("site/self.conf"),
+        t.path().join("site/self.conf"),
+    )
+    .ok();
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site"]);
-    assert!(run.stdout.contains("AL004") && run.stdout.contains("loop"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AL004") && run.stdout.contains("loop"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -152,7 +189,11 @@ fn fifty_megabyte_htaccess_is_skipped_with_a_note() {
     let block = "Require all granted\n".repeat(50 * 1024 * 1024 / 20);
     write(t.path(), "site/.htaccess", &block);
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site"]);
-    assert!(run.stdout.contains("AL003") && run.stdout.contains("size cap"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("AL003") && run.stdout.contains("size cap"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -164,13 +205,20 @@ fn million_line_htpasswd() {
     }
     write(t.path(), "site/.htpasswd", &text);
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site"]);
-    assert!(!run.stdout.contains("{SHA}x"), "password file content leaked");
+    assert!(
+        !run.stdout.contains("{SHA}x"),
+        "password file content leaked"
+    );
 }
 
 #[test]
 fn include_optional_of_the_whole_filesystem_is_bounded() {
     let t = tempfile::tempdir().expect("tempdir");
-    write(t.path(), "conf/httpd.conf", "ServerRoot /etc/apache2\nIncludeOptional /*/*/*/*/*.conf\n");
+    write(
+        t.path(),
+        "conf/httpd.conf",
+        "ServerRoot /etc/apache2\nIncludeOptional /*/*/*/*/*.conf\n",
+    );
     let run = check_unchanged(t.path(), &["check", "--format", "json", "conf"]);
     assert!(run.code <= 1, "{}", run.stderr);
 }
@@ -181,7 +229,8 @@ fn mode_000_file_is_reported_or_read_but_never_fatal() {
     write(t.path(), "site/.htaccess", "AuthType Basic\n");
     write(t.path(), "site/sub/.htaccess", "Require all granted\n");
     let p = t.path().join("site/.htaccess");
-    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o000)).expect("chmod");
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o000))
+        .expect("chmod");
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site"]);
     // As root the file is readable; otherwise it is an AL004. The other file is linted.
     assert!(run.stdout.contains("sub/.htaccess"), "{}", run.stdout);
@@ -193,12 +242,34 @@ fn secret_reached_by_include_never_appears() {
     let secret_dir = tempfile::tempdir().expect("tempdir");
     let secret = "TOPSECRET-d41d8cd98f00b204";
     let secret_path = secret_dir.path().join("secret.txt");
-    std::fs::write(&secret_path, format!("<{secret}\n{secret} value\n</Other-{secret}>\nAuthType Basic\n")).expect("write");
+    std::fs::write(
+        &secret_path,
+        format!("<{secret}\n{secret} value\n</Other-{secret}>\nAuthType Basic\n"),
+    )
+    .expect("write");
     let t = tempfile::tempdir().expect("tempdir");
-    write(t.path(), "conf/httpd.conf", &format!("ServerRoot /etc/apache2\n<Directory /srv>\nInclude {}\n</Directory>\n", secret_path.display()));
+    write(
+        t.path(),
+        "conf/httpd.conf",
+        &format!(
+            "ServerRoot /etc/apache2\n<Directory /srv>\nInclude {}\n</Directory>\n",
+            secret_path.display()
+        ),
+    );
     for format in ["human", "compact", "json"] {
-        let run = check_unchanged(t.path(), &["check", "--format", format, "--color", "always", "conf"]);
-        assert!(!run.stdout.contains("TOPSECRET") && !run.stderr.contains("TOPSECRET"), "{format} leaked:\n{}", run.stdout);
-        assert!(run.stdout.contains("secret.txt"), "{format} should name the file:\n{}", run.stdout);
+        let run = check_unchanged(
+            t.path(),
+            &["check", "--format", format, "--color", "always", "conf"],
+        );
+        assert!(
+            !run.stdout.contains("TOPSECRET") && !run.stderr.contains("TOPSECRET"),
+            "{format} leaked:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("secret.txt"),
+            "{format} should name the file:\n{}",
+            run.stdout
+        );
     }
 }

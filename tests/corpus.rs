@@ -23,9 +23,15 @@ fn corpus_dir() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("corpus not found at {} (set AUTHLINT_CORPUS); CI must have it", dir.display());
+        panic!(
+            "corpus not found at {} (set AUTHLINT_CORPUS); CI must have it",
+            dir.display()
+        );
     }
-    eprintln!("SKIPPED: corpus not found at {} (set AUTHLINT_CORPUS)", dir.display());
+    eprintln!(
+        "SKIPPED: corpus not found at {} (set AUTHLINT_CORPUS)",
+        dir.display()
+    );
     None
 }
 
@@ -36,7 +42,12 @@ fn rows(dir: &std::path::Path) -> Vec<Row> {
         .skip(1)
         .filter_map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            (c.len() >= 9).then(|| Row { path: c[0].into(), kind: c[1].into(), accepts: c[5].into(), notes: c[8].into() })
+            (c.len() >= 9).then(|| Row {
+                path: c[0].into(),
+                kind: c[1].into(),
+                accepts: c[5].into(),
+                notes: c[8].into(),
+            })
         })
         .collect()
 }
@@ -44,9 +55,14 @@ fn rows(dir: &std::path::Path) -> Vec<Row> {
 /// Rejections whose reason is the file's syntax (as opposed to an unknown directive, a bad
 /// argument value or a missing definition elsewhere).
 fn is_syntax_reason(notes: &str) -> bool {
-    ["was not closed", "unexpected end of file", "unexpected \"", "has no opening \"{\""]
-        .iter()
-        .any(|p| notes.contains(p))
+    [
+        "was not closed",
+        "unexpected end of file",
+        "unexpected \"",
+        "has no opening \"{\"",
+    ]
+    .iter()
+    .any(|p| notes.contains(p))
 }
 
 /// Lint one corpus file alone, as the kind the manifest gives, through the whole pipeline
@@ -62,7 +78,12 @@ fn codes(dir: &std::path::Path, row: &Row) -> Option<Vec<&'static str>> {
     let bytes = std::fs::read(&path).expect("corpus file readable");
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let fs = MemFs::default();
-    let found = vec![Found { path, kind, reason: "corpus".into(), text }];
+    let found = vec![Found {
+        path,
+        kind,
+        reason: "corpus".into(),
+        text,
+    }];
     let outcome = authlint::lint_found(found, Vec::new(), &ModelOptions::default(), &fs);
     Some(outcome.diagnostics.iter().map(|d| d.code).collect())
 }
@@ -80,13 +101,21 @@ fn accepted_files_get_no_refusal_findings() {
     let mut bad = Vec::new();
     for row in rows(&dir).iter().filter(|r| r.accepts == "yes") {
         if let Some(c) = codes(&dir, row) {
-            let hits: Vec<&str> = c.into_iter().filter(|c| REFUSAL_CODES.contains(c)).collect();
+            let hits: Vec<&str> = c
+                .into_iter()
+                .filter(|c| REFUSAL_CODES.contains(c))
+                .collect();
             if !hits.is_empty() {
                 bad.push(format!("{} {hits:?}", row.path));
             }
         }
     }
-    assert!(bad.is_empty(), "{} accepted files got refusal findings:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} accepted files got refusal findings:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -99,14 +128,22 @@ fn not_allowed_here_rejections_get_al202() {
         let name = notes.split('"').nth(1).unwrap_or("");
         !authlint::model::directives::nginx(name).is_empty()
     };
-    for row in rows(&dir).iter().filter(|r| r.accepts == "no" && r.notes.contains("directive is not allowed here") && documented(&r.notes)) {
+    for row in rows(&dir).iter().filter(|r| {
+        r.accepts == "no"
+            && r.notes.contains("directive is not allowed here")
+            && documented(&r.notes)
+    }) {
         checked += 1;
         if !codes(&dir, row).is_some_and(|c| c.contains(&"AL202")) {
             missed.push(row.path.clone());
         }
     }
     assert!(checked >= 1, "no such rejection in the corpus");
-    assert!(missed.is_empty(), "rejected files without AL202:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "rejected files without AL202:\n{}",
+        missed.join("\n")
+    );
 }
 
 #[test]
@@ -123,7 +160,12 @@ fn accepted_files_parse_cleanly() {
         }
     }
     assert!(checked > 400, "only {checked} accepted config files found");
-    assert!(bad.is_empty(), "{} accepted files got AL001:\n{}", bad.len(), bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{} accepted files got AL001:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
 }
 
 #[test]
@@ -131,12 +173,19 @@ fn syntax_rejections_get_al001() {
     let Some(dir) = corpus_dir() else { return };
     let mut missed = Vec::new();
     let mut checked = 0;
-    for row in rows(&dir).iter().filter(|r| r.accepts == "no" && is_syntax_reason(&r.notes)) {
+    for row in rows(&dir)
+        .iter()
+        .filter(|r| r.accepts == "no" && is_syntax_reason(&r.notes))
+    {
         checked += 1;
         if al001_count(&dir, row) == Some(0) {
             missed.push(row.path.clone());
         }
     }
     assert!(checked >= 6, "only {checked} syntax rejections found");
-    assert!(missed.is_empty(), "rejected files without AL001:\n{}", missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "rejected files without AL001:\n{}",
+        missed.join("\n")
+    );
 }

@@ -11,14 +11,24 @@ fn bad_examples_fire_and_good_examples_stay_silent() {
         for files in rule.bad {
             checked += 1;
             if !lint_examples(files).iter().any(|d| d.code == rule.code) {
-                problems.push(format!("{} {}: a bad example does not fire", rule.code, rule.name));
+                problems.push(format!(
+                    "{} {}: a bad example does not fire",
+                    rule.code, rule.name
+                ));
             }
         }
         for files in rule.good {
             checked += 1;
-            let hits: Vec<String> = lint_examples(files).into_iter().filter(|d| d.code == rule.code).map(|d| d.message).collect();
+            let hits: Vec<String> = lint_examples(files)
+                .into_iter()
+                .filter(|d| d.code == rule.code)
+                .map(|d| d.message)
+                .collect();
             if !hits.is_empty() {
-                problems.push(format!("{} {}: a good example fires: {hits:?}", rule.code, rule.name));
+                problems.push(format!(
+                    "{} {}: a good example fires: {hits:?}",
+                    rule.code, rule.name
+                ));
             }
         }
     }
@@ -30,10 +40,18 @@ fn bad_examples_fire_and_good_examples_stay_silent() {
 fn every_model_rule_documents_bad_and_good_examples() {
     for rule in ALL {
         if matches!(rule.check, Check::Model(_)) {
-            assert!(!rule.bad.is_empty() && !rule.good.is_empty(), "{} lacks examples", rule.code);
+            assert!(
+                !rule.bad.is_empty() && !rule.good.is_empty(),
+                "{} lacks examples",
+                rule.code
+            );
             assert!(!rule.evidence.is_empty(), "{} names no evidence", rule.code);
         }
-        assert!(!rule.why.is_empty() && !rule.summary.is_empty(), "{} lacks docs", rule.code);
+        assert!(
+            !rule.why.is_empty() && !rule.summary.is_empty(),
+            "{} lacks docs",
+            rule.code
+        );
     }
 }
 
@@ -43,7 +61,17 @@ fn codes_and_names_are_unique_and_well_formed() {
     for rule in ALL {
         assert!(seen.insert(rule.code), "duplicate {}", rule.code);
         assert!(seen.insert(rule.name), "duplicate {}", rule.name);
-        assert!(rule.code.len() == 5 && rule.code.starts_with("AL"), "{}", rule.code);
-        assert!(rule.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", rule.name);
+        assert!(
+            rule.code.len() == 5 && rule.code.starts_with("AL"),
+            "{}",
+            rule.code
+        );
+        assert!(
+            rule.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{}",
+            rule.name
+        );
     }
 }

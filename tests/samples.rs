@@ -5,14 +5,28 @@ use std::process::{Command, Stdio};
 
 fn run(format: &str) -> String {
     let o = Command::new(env!("CARGO_BIN_EXE_authlint"))
-        .args(["check", "--format", format, "--color", "never", "--map", "/srv/example=samples/site", "samples/site"])
+        .args([
+            "check",
+            "--format",
+            format,
+            "--color",
+            "never",
+            "--map",
+            "/srv/example=samples/site",
+            "samples/site",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("COLUMNS", "80")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .output()
         .expect("authlint runs");
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 

@@ -63,7 +63,10 @@ impl ScopeKind {
     }
     /// A per-directory context where auth directives may stand.
     pub fn is_per_dir(self) -> bool {
-        !matches!(self, ScopeKind::Server | ScopeKind::VirtualHost | ScopeKind::Conditional | ScopeKind::Other)
+        !matches!(
+            self,
+            ScopeKind::Server | ScopeKind::VirtualHost | ScopeKind::Conditional | ScopeKind::Other
+        )
     }
 }
 
@@ -102,7 +105,10 @@ pub enum HtaccessContext {
     /// The server config is in the input. `directory` is the longest `<Directory>` that
     /// covers the file (if any); `allow_override` the `AllowOverride` in effect (`None`:
     /// none written, so Apache's default `None` applies).
-    Known { directory: Option<ScopeId>, allow_override: Option<Directive> },
+    Known {
+        directory: Option<ScopeId>,
+        allow_override: Option<Directive>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -148,12 +154,17 @@ impl ApacheModel {
         let mut out = Vec::new();
         // Items are visited in order: expand conditionals in place.
         fn go<'m>(m: &'m ApacheModel, id: ScopeId, out: &mut Vec<&'m Directive>, depth: usize) {
-            let Some(scope) = m.scopes.get(id) else { return };
+            let Some(scope) = m.scopes.get(id) else {
+                return;
+            };
             for item in &scope.items {
                 match item {
                     Item::Directive(d) => out.push(d),
                     Item::Scope(c) if depth < 256 => {
-                        if m.scopes.get(*c).is_some_and(|s| s.kind == ScopeKind::Conditional) {
+                        if m.scopes
+                            .get(*c)
+                            .is_some_and(|s| s.kind == ScopeKind::Conditional)
+                        {
                             go(m, *c, out, depth + 1);
                         }
                     }
@@ -167,7 +178,10 @@ impl ApacheModel {
 
     /// The last directive named `key` directly in a scope.
     pub fn last_in(&self, id: ScopeId, key: &str) -> Option<&Directive> {
-        self.directives_in(id).into_iter().rev().find(|d| d.key == key)
+        self.directives_in(id)
+            .into_iter()
+            .rev()
+            .find(|d| d.key == key)
     }
 
     /// The enclosing scope that is not a conditional.
@@ -196,19 +210,39 @@ impl ApacheModel {
             if let Some(d) = self.last_in(sid, key) {
                 return Lookup::Found(d);
             }
-            let Some(scope) = self.scopes.get(sid) else { return Lookup::Unknown };
+            let Some(scope) = self.scopes.get(sid) else {
+                return Lookup::Unknown;
+            };
             match scope.kind {
                 ScopeKind::Htaccess => {
-                    let ctx = self.htaccess.iter().find(|h| h.scope == sid).map(|h| &h.context);
+                    let ctx = self
+                        .htaccess
+                        .iter()
+                        .find(|h| h.scope == sid)
+                        .map(|h| &h.context);
                     match ctx {
-                        Some(HtaccessContext::Known { directory: Some(d), .. }) => cur = Some(*d),
-                        Some(HtaccessContext::Known { directory: None, .. }) => {
-                            return if self.has_main_config { Lookup::NotSet } else { Lookup::Unknown }
+                        Some(HtaccessContext::Known {
+                            directory: Some(d), ..
+                        }) => cur = Some(*d),
+                        Some(HtaccessContext::Known {
+                            directory: None, ..
+                        }) => {
+                            return if self.has_main_config {
+                                Lookup::NotSet
+                            } else {
+                                Lookup::Unknown
+                            }
                         }
                         _ => return Lookup::Unknown,
                     }
                 }
-                ScopeKind::Server => return if self.has_main_config { Lookup::NotSet } else { Lookup::Unknown },
+                ScopeKind::Server => {
+                    return if self.has_main_config {
+                        Lookup::NotSet
+                    } else {
+                        Lookup::Unknown
+                    }
+                }
                 _ => cur = self.real_parent(sid).or(scope.parent),
             }
         }
@@ -218,11 +252,16 @@ impl ApacheModel {
 
 /// Is this file a main server config (the top of a whole configuration)?
 fn is_main_config(path: &Path, nodes: &[Node]) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     if name == "httpd.conf" || name == "apache2.conf" {
         return true;
     }
-    nodes.iter().any(|n| matches!(n, Node::Directive(d) if d.key == "serverroot"))
+    nodes
+        .iter()
+        .any(|n| matches!(n, Node::Directive(d) if d.key == "serverroot"))
 }
 
 pub struct ApacheOptions<'o> {
@@ -237,13 +276,23 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
         .linted
         .iter()
         .copied()
-        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::ApacheConfig))
+        .filter(|id| {
+            loader
+                .sources
+                .get(*id)
+                .is_some_and(|f| f.kind == FileKind::ApacheConfig)
+        })
         .collect();
     let htaccess: Vec<FileId> = loader
         .linted
         .iter()
         .copied()
-        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::Htaccess))
+        .filter(|id| {
+            loader
+                .sources
+                .get(*id)
+                .is_some_and(|f| f.kind == FileKind::Htaccess)
+        })
         .collect();
 
     // Main configs first: what they include is not a root of its own.
@@ -262,16 +311,28 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
     }
     model.has_main_config = !mains.is_empty();
     let mut included: Vec<FileId> = Vec::new();
-    for id in mains.iter().chain(others.iter()).copied().collect::<Vec<_>>() {
+    for id in mains
+        .iter()
+        .chain(others.iter())
+        .copied()
+        .collect::<Vec<_>>()
+    {
         if included.contains(&id) {
             continue;
         }
-        let root_dir = loader.sources.get(id).and_then(|f| f.path.parent().map(Path::to_path_buf)).unwrap_or_default();
+        let root_dir = loader
+            .sources
+            .get(id)
+            .and_then(|f| f.path.parent().map(Path::to_path_buf))
+            .unwrap_or_default();
         let mut b = Builder {
             loader,
             model: &mut model,
             maps: opts.maps,
-            server_root: opts.server_root.map(Path::to_path_buf).or_else(|| Some(opts.maps.to_server(&root_dir))),
+            server_root: opts
+                .server_root
+                .map(Path::to_path_buf)
+                .or_else(|| Some(opts.maps.to_server(&root_dir))),
             stack: vec![id],
             included: &mut included,
         };
@@ -305,8 +366,20 @@ const MAX_INCLUDE_DEPTH: usize = 32;
 const MAX_INCLUDE_MATCHES: usize = 1_000;
 
 impl Builder<'_, '_, '_> {
-    fn new_scope(&mut self, kind: ScopeKind, head: Option<SectionHead>, parent: Option<ScopeId>, file: FileId) -> ScopeId {
-        self.model.scopes.push(Scope { kind, head, parent, items: Vec::new(), file });
+    fn new_scope(
+        &mut self,
+        kind: ScopeKind,
+        head: Option<SectionHead>,
+        parent: Option<ScopeId>,
+        file: FileId,
+    ) -> ScopeId {
+        self.model.scopes.push(Scope {
+            kind,
+            head,
+            parent,
+            items: Vec::new(),
+            file,
+        });
         self.model.scopes.len() - 1
     }
 
@@ -358,22 +431,35 @@ impl Builder<'_, '_, '_> {
             for local in files {
                 if self.stack.len() >= MAX_INCLUDE_DEPTH {
                     self.loader.diagnostics.push(
-                        include_problem(format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"))
-                            .at(arg.span, "this include is too deep")
-                            .help("Apache gives up on such nesting too; look for an include cycle"),
+                        include_problem(format!(
+                            "includes nested deeper than {MAX_INCLUDE_DEPTH} levels"
+                        ))
+                        .at(arg.span, "this include is too deep")
+                        .help("Apache gives up on such nesting too; look for an include cycle"),
                     );
                     return;
                 }
-                let Some(id) = self.loader.load(&local, FileKind::ApacheConfig, arg.span, &d.name) else { continue };
+                let Some(id) = self
+                    .loader
+                    .load(&local, FileKind::ApacheConfig, arg.span, &d.name)
+                else {
+                    continue;
+                };
                 if self.stack.contains(&id) {
-                    let mut diag = include_problem("include cycle: this file includes itself through the chain")
-                        .at(arg.span, "includes a file that is already being read");
+                    let mut diag = include_problem(
+                        "include cycle: this file includes itself through the chain",
+                    )
+                    .at(arg.span, "includes a file that is already being read");
                     if let Some(first) = self.stack.first() {
                         if *first != id {
-                            diag.message = "include cycle: a file includes one of the files that include it".to_string();
+                            diag.message =
+                                "include cycle: a file includes one of the files that include it"
+                                    .to_string();
                         }
                     }
-                    self.loader.diagnostics.push(diag.help("remove one of the Include lines that form the loop"));
+                    self.loader
+                        .diagnostics
+                        .push(diag.help("remove one of the Include lines that form the loop"));
                     continue;
                 }
                 if !self.included.contains(&id) {
@@ -433,21 +519,38 @@ impl Builder<'_, '_, '_> {
         if hit {
             self.too_broad(arg);
         }
-        files.into_iter().filter(|f| !self.loader.fs.is_dir(f)).collect()
+        files
+            .into_iter()
+            .filter(|f| !self.loader.fs.is_dir(f))
+            .collect()
     }
 
     fn too_broad(&mut self, arg: &Word) {
         self.loader.diagnostics.push(
             include_problem("wildcard include matches too much; authlint stopped following it")
-                .at(arg.span, "this pattern reaches too many files or directories")
+                .at(
+                    arg.span,
+                    "this pattern reaches too many files or directories",
+                )
                 .help("narrow the pattern to the directory that holds the config snippets"),
         );
     }
 }
 
-fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &ApacheOptions<'_>, id: FileId) {
-    let Some(file) = loader.sources.get(id) else { return };
-    let local_dir = file.path.parent().map(Path::to_path_buf).unwrap_or_default();
+fn attach_htaccess(
+    loader: &mut Loader<'_>,
+    model: &mut ApacheModel,
+    opts: &ApacheOptions<'_>,
+    id: FileId,
+) {
+    let Some(file) = loader.sources.get(id) else {
+        return;
+    };
+    let local_dir = file
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let server_dir = opts.maps.to_server(&local_dir);
     let context = if model.roots.is_empty() {
         HtaccessContext::Unknown
@@ -460,7 +563,8 @@ fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &Apac
             .filter(|(_, s)| s.kind == ScopeKind::Directory)
             .filter_map(|(i, s)| {
                 let arg = s.head.as_ref()?.args.first()?;
-                directory_covers(&arg.text, &server_dir).then_some((arg.text.trim_end_matches('/').len(), i))
+                directory_covers(&arg.text, &server_dir)
+                    .then_some((arg.text.trim_end_matches('/').len(), i))
             })
             .collect();
         covering.sort();
@@ -471,11 +575,17 @@ fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &Apac
             }
         }
         match covering.last() {
-            Some((_, dir)) => HtaccessContext::Known { directory: Some(*dir), allow_override },
+            Some((_, dir)) => HtaccessContext::Known {
+                directory: Some(*dir),
+                allow_override,
+            },
             // Covered by no <Directory>: known only if we really know where the file sits
             // on the server (a --map covers it); otherwise a section we failed to match
             // could apply.
-            None if opts.maps.maps_local(&local_dir) => HtaccessContext::Known { directory: None, allow_override: None },
+            None if opts.maps.maps_local(&local_dir) => HtaccessContext::Known {
+                directory: None,
+                allow_override: None,
+            },
             None => HtaccessContext::Unknown,
         }
     };
@@ -483,7 +593,13 @@ fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &Apac
         HtaccessContext::Known { directory, .. } => *directory,
         HtaccessContext::Unknown => None,
     };
-    model.scopes.push(Scope { kind: ScopeKind::Htaccess, head: None, parent, items: Vec::new(), file: id });
+    model.scopes.push(Scope {
+        kind: ScopeKind::Htaccess,
+        head: None,
+        parent,
+        items: Vec::new(),
+        file: id,
+    });
     let scope = model.scopes.len() - 1;
     if let Some(nodes) = loader.apache.get(&id).map(|a| a.nodes.clone()) {
         let mut included = Vec::new();
@@ -497,5 +613,10 @@ fn attach_htaccess(loader: &mut Loader<'_>, model: &mut ApacheModel, opts: &Apac
         };
         b.expand(&nodes, scope);
     }
-    model.htaccess.push(Htaccess { file: id, scope, server_dir, context });
+    model.htaccess.push(Htaccess {
+        file: id,
+        scope,
+        server_dir,
+        context,
+    });
 }

@@ -60,7 +60,11 @@ fn tables() -> &'static Tables {
             }
         }
         nginx_contexts.remove("any");
-        Tables { apache: parse_apache(APACHE_TABLE), nginx, nginx_contexts }
+        Tables {
+            apache: parse_apache(APACHE_TABLE),
+            nginx,
+            nginx_contexts,
+        }
     })
 }
 
@@ -111,16 +115,24 @@ fn parse_nginx(text: &str) -> BTreeMap<String, Vec<NginxDirective>> {
     let mut out: BTreeMap<String, Vec<NginxDirective>> = BTreeMap::new();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let (Some(name), Some(module), Some(syntax), Some(contexts)) = (cols.first(), cols.get(1), cols.get(2), cols.get(4)) else {
+        let (Some(name), Some(module), Some(syntax), Some(contexts)) =
+            (cols.first(), cols.get(1), cols.get(2), cols.get(4))
+        else {
             continue;
         };
-        let contexts = contexts.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect();
-        out.entry(name.to_string()).or_default().push(NginxDirective {
-            name: name.to_string(),
-            module: module.to_string(),
-            syntax: syntax.to_string(),
-            contexts,
-        });
+        let contexts = contexts
+            .split(',')
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        out.entry(name.to_string())
+            .or_default()
+            .push(NginxDirective {
+                name: name.to_string(),
+                module: module.to_string(),
+                syntax: syntax.to_string(),
+                contexts,
+            });
     }
     out
 }
@@ -153,13 +165,22 @@ pub fn nginx_allowed_in(name: &str, context: &str) -> Option<bool> {
         return None;
     }
     Some(rows.iter().any(|r| {
-        r.contexts.iter().any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context))
+        r.contexts
+            .iter()
+            .any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context))
     }))
 }
 
 /// Block directives whose bodies are key/value lists rather than directives, so no other
 /// directive names them as a context (auth-facts D.3: custom handlers on the same tokenizer).
-pub const NGINX_SPECIAL_BODIES: &[&str] = &["map", "geo", "split_clients", "types", "charset_map", "match"];
+pub const NGINX_SPECIAL_BODIES: &[&str] = &[
+    "map",
+    "geo",
+    "split_clients",
+    "types",
+    "charset_map",
+    "match",
+];
 
 /// Does `name` in `context` take a `{ }` block? Decided from the table: the row allowed in
 /// that context names a context itself (or has a special body), and takes no plain address
@@ -167,13 +188,20 @@ pub const NGINX_SPECIAL_BODIES: &[&str] = &["map", "geo", "split_clients", "type
 pub fn nginx_takes_block(name: &str, context: &str) -> Option<bool> {
     let rows: Vec<&NginxDirective> = nginx(name)
         .iter()
-        .filter(|r| r.contexts.iter().any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context)))
+        .filter(|r| {
+            r.contexts
+                .iter()
+                .any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context))
+        })
         .collect();
     if rows.is_empty() {
         return None;
     }
     let is_context = nginx_is_context(name) || NGINX_SPECIAL_BODIES.contains(&name);
-    Some(rows.iter().any(|r| is_context && !r.syntax.starts_with("address")))
+    Some(
+        rows.iter()
+            .any(|r| is_context && !r.syntax.starts_with("address")),
+    )
 }
 
 #[cfg(test)]

@@ -2,11 +2,11 @@
 //! parsed once. Files outside the linted paths are marked [`Origin::Followed`] so that no
 //! report ever shows their content.
 
+use super::paths::absolute;
 use crate::diag::{Diagnostic, Severity};
 use crate::discover::{skipped, unreadable, Found};
 use crate::source::{FileId, FileKind, Fs, Origin, Read, SourceMap, Span};
 use crate::syntax::{apache, nginx};
-use super::paths::absolute;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +45,9 @@ impl<'a> Loader<'a> {
 
     /// Add a file discovery found (and read).
     pub fn add_found(&mut self, found: Found) -> FileId {
-        let id = self.sources.add(found.path, found.kind, Origin::Linted, found.text);
+        let id = self
+            .sources
+            .add(found.path, found.kind, Origin::Linted, found.text);
         self.reasons.insert(id, found.reason);
         self.parse(id);
         self.linted.push(id);
@@ -53,7 +55,9 @@ impl<'a> Loader<'a> {
     }
 
     fn parse(&mut self, id: FileId) {
-        let Some(file) = self.sources.get(id) else { return };
+        let Some(file) = self.sources.get(id) else {
+            return;
+        };
         match file.kind {
             FileKind::ApacheConfig | FileKind::Htaccess => {
                 let ast = apache::parse(id, &file.text);
@@ -69,7 +73,13 @@ impl<'a> Loader<'a> {
 
     /// Load a file named by a directive (`directive`, its argument at `via`). Already-loaded
     /// files are reused.
-    pub fn load(&mut self, local: &Path, kind: FileKind, via: Span, directive: &str) -> Option<FileId> {
+    pub fn load(
+        &mut self,
+        local: &Path,
+        kind: FileKind,
+        via: Span,
+        directive: &str,
+    ) -> Option<FileId> {
         if let Some(id) = self.sources.by_path(local) {
             return Some(id);
         }
@@ -82,9 +92,19 @@ impl<'a> Loader<'a> {
                 self.failed.insert(local.to_path_buf(), ());
                 let d = match other {
                     Read::Binary => skipped(local, "binary file (contains NUL bytes)"),
-                    Read::TooLarge { size } => skipped(local, format!("{size} bytes is over the size cap of {} bytes", self.size_cap)),
-                    Read::NotRegular { what } => skipped(local, format!("{what}, not a regular file; never opened")),
-                    Read::Error { reason } => unreadable(local, format!("cannot be read: {reason}")),
+                    Read::TooLarge { size } => skipped(
+                        local,
+                        format!(
+                            "{size} bytes is over the size cap of {} bytes",
+                            self.size_cap
+                        ),
+                    ),
+                    Read::NotRegular { what } => {
+                        skipped(local, format!("{what}, not a regular file; never opened"))
+                    }
+                    Read::Error { reason } => {
+                        unreadable(local, format!("cannot be read: {reason}"))
+                    }
                     Read::Text { .. } => return None,
                 };
                 self.diagnostics.push(d.label(via, "named here"));
@@ -93,10 +113,21 @@ impl<'a> Loader<'a> {
         };
         let abs = absolute(local);
         let inside = self.roots.iter().any(|r| abs.starts_with(r));
-        let origin = if inside { Origin::Linted } else { Origin::Followed };
+        let origin = if inside {
+            Origin::Linted
+        } else {
+            Origin::Followed
+        };
         let id = self.sources.add(local.to_path_buf(), kind, origin, text);
-        let line = self.sources.get(via.file).map(|f| f.line_col(via.start).0).unwrap_or(0);
-        let mut reason = format!("named by {directive} at {}:{line}", self.sources.path(via.file));
+        let line = self
+            .sources
+            .get(via.file)
+            .map(|f| f.line_col(via.start).0)
+            .unwrap_or(0);
+        let mut reason = format!(
+            "named by {directive} at {}:{line}",
+            self.sources.path(via.file)
+        );
         if !inside {
             reason.push_str(" (outside the linted paths)");
         }

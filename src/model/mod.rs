@@ -59,13 +59,29 @@ pub struct PasswordRef {
 
 /// Parse every found file, follow includes, and build both servers' models.
 pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
-    let cap = if opts.size_cap == 0 { crate::source::DEFAULT_SIZE_CAP } else { opts.size_cap };
+    let cap = if opts.size_cap == 0 {
+        crate::source::DEFAULT_SIZE_CAP
+    } else {
+        opts.size_cap
+    };
     let mut loader = loader::Loader::new(fs, cap, &opts.linted_roots);
     for f in found {
         loader.add_found(f);
     }
-    let apache = apache::build(&mut loader, &apache::ApacheOptions { maps: &opts.maps, server_root: opts.server_root.as_deref() });
-    let nginx = nginx::build(&mut loader, &nginx::NginxOptions { maps: &opts.maps, prefix: opts.nginx_prefix.as_deref() });
+    let apache = apache::build(
+        &mut loader,
+        &apache::ApacheOptions {
+            maps: &opts.maps,
+            server_root: opts.server_root.as_deref(),
+        },
+    );
+    let nginx = nginx::build(
+        &mut loader,
+        &nginx::NginxOptions {
+            maps: &opts.maps,
+            prefix: opts.nginx_prefix.as_deref(),
+        },
+    );
     let password_refs = load_password_files(&mut loader, &apache, &nginx, opts);
     let reasons = std::mem::take(&mut loader.reasons);
     let mut diagnostics = std::mem::take(&mut loader.diagnostics);
@@ -75,7 +91,15 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
     for ast in loader.nginx.values() {
         diagnostics.extend(ast.errors.iter().cloned());
     }
-    Model { sources: loader.sources, apache, nginx, linted: loader.linted, diagnostics, password_refs, reasons }
+    Model {
+        sources: loader.sources,
+        apache,
+        nginx,
+        linted: loader.linted,
+        diagnostics,
+        password_refs,
+        reasons,
+    }
 }
 
 /// Find every AuthUserFile / AuthGroupFile / auth_basic_user_file and load what they name.
@@ -86,9 +110,15 @@ fn load_password_files(
     opts: &ModelOptions,
 ) -> Vec<PasswordRef> {
     let mut wanted: Vec<(Span, FileKind, PathBuf, String)> = Vec::new();
-    let server_root = opts.server_root.clone().or_else(|| apache.server_root.clone());
+    let server_root = opts
+        .server_root
+        .clone()
+        .or_else(|| apache.server_root.clone());
     for (id, _) in apache.scopes.iter().enumerate() {
-        let digest = apache.last_in(id, "authtype").and_then(|d| d.args.first()).is_some_and(|a| a.text.eq_ignore_ascii_case("digest"));
+        let digest = apache
+            .last_in(id, "authtype")
+            .and_then(|d| d.args.first())
+            .is_some_and(|a| a.text.eq_ignore_ascii_case("digest"));
         for d in apache.directives_in(id) {
             let kind = match d.key.as_str() {
                 "authuserfile" if digest => FileKind::Htdigest,
@@ -121,7 +151,12 @@ fn load_password_files(
                     None => continue,
                 }
             };
-            wanted.push((arg.span, FileKind::Htpasswd, server, "auth_basic_user_file".to_string()));
+            wanted.push((
+                arg.span,
+                FileKind::Htpasswd,
+                server,
+                "auth_basic_user_file".to_string(),
+            ));
         }
     }
     let mut refs = Vec::new();
@@ -138,7 +173,12 @@ fn load_password_files(
                 None
             }
         };
-        refs.push(PasswordRef { span, kind, server_path: server, file });
+        refs.push(PasswordRef {
+            span,
+            kind,
+            server_path: server,
+            file,
+        });
     }
     refs
 }

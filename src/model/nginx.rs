@@ -65,7 +65,9 @@ impl NginxModel {
 
     /// Simple directives named `name` directly in a context.
     pub fn directives_in(&self, id: CtxId, name: &str) -> Vec<&Stmt> {
-        let Some(c) = self.contexts.get(id) else { return Vec::new() };
+        let Some(c) = self.contexts.get(id) else {
+            return Vec::new();
+        };
         c.items
             .iter()
             .filter_map(|i| match i {
@@ -88,7 +90,9 @@ impl NginxModel {
             if !found.is_empty() {
                 return Lookup::Found(found);
             }
-            let Some(ctx) = self.contexts.get(cid) else { return Lookup::Unknown };
+            let Some(ctx) = self.contexts.get(cid) else {
+                return Lookup::Unknown;
+            };
             if ctx.kind == "snippet" {
                 return Lookup::Unknown;
             }
@@ -125,7 +129,8 @@ pub struct NginxOptions<'o> {
 fn looks_main(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| {
         let name = s.name.text.as_str();
-        nginx_allowed_in(name, "main") == Some(true) && nginx_allowed_in(name, "http") == Some(false)
+        nginx_allowed_in(name, "main") == Some(true)
+            && nginx_allowed_in(name, "http") == Some(false)
     })
 }
 
@@ -136,7 +141,12 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
         .linted
         .iter()
         .copied()
-        .filter(|id| loader.sources.get(*id).is_some_and(|f| f.kind == FileKind::NginxConfig))
+        .filter(|id| {
+            loader
+                .sources
+                .get(*id)
+                .is_some_and(|f| f.kind == FileKind::NginxConfig)
+        })
         .collect();
     let mut mains = Vec::new();
     let mut others = Vec::new();
@@ -152,25 +162,59 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
         }
     }
     model.prefix = opts.prefix.map(Path::to_path_buf).or_else(|| {
-        mains.first().and_then(|id| loader.sources.get(*id)).and_then(|f| f.path.parent().map(Path::to_path_buf))
+        mains
+            .first()
+            .and_then(|id| loader.sources.get(*id))
+            .and_then(|f| f.path.parent().map(Path::to_path_buf))
     });
     let mut included: Vec<FileId> = Vec::new();
-    for (id, is_main) in mains.iter().map(|i| (*i, true)).chain(others.iter().map(|i| (*i, false))).collect::<Vec<_>>() {
+    for (id, is_main) in mains
+        .iter()
+        .map(|i| (*i, true))
+        .chain(others.iter().map(|i| (*i, false)))
+        .collect::<Vec<_>>()
+    {
         if included.contains(&id) {
             continue;
         }
         let prefix = model
             .prefix
             .clone()
-            .or_else(|| loader.sources.get(id).and_then(|f| f.path.parent().map(Path::to_path_buf)))
+            .or_else(|| {
+                loader
+                    .sources
+                    .get(id)
+                    .and_then(|f| f.path.parent().map(Path::to_path_buf))
+            })
             .unwrap_or_default();
         let kind = if is_main { "main" } else { "snippet" };
-        model.contexts.push(Context { kind: kind.to_string(), head: None, parent: None, items: Vec::new(), file: id });
+        model.contexts.push(Context {
+            kind: kind.to_string(),
+            head: None,
+            parent: None,
+            items: Vec::new(),
+            file: id,
+        });
         let root = model.contexts.len() - 1;
         model.roots.push(root);
-        let stmts = loader.nginx.get(&id).map(|a| a.stmts.clone()).unwrap_or_default();
-        let candidates = if is_main { vec!["main".to_string()] } else { snippet_contexts(&stmts) };
-        let mut b = Builder { loader, model: &mut model, maps: opts.maps, prefix, stack: vec![id], included: &mut included };
+        let stmts = loader
+            .nginx
+            .get(&id)
+            .map(|a| a.stmts.clone())
+            .unwrap_or_default();
+        let candidates = if is_main {
+            vec!["main".to_string()]
+        } else {
+            snippet_contexts(&stmts)
+        };
+        let mut b = Builder {
+            loader,
+            model: &mut model,
+            maps: opts.maps,
+            prefix,
+            stack: vec![id],
+            included: &mut included,
+        };
         b.expand(&stmts, root, &candidates);
     }
     model
@@ -179,14 +223,22 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
 /// The contexts a snippet could be included in: those where every directive at its top
 /// level is allowed (directives the documentation does not know are ignored).
 fn snippet_contexts(stmts: &[Stmt]) -> Vec<String> {
-    let mut candidates: Vec<String> =
-        ["main", "http", "server", "location", "upstream", "stream", "mail"].iter().map(|s| s.to_string()).collect();
+    let mut candidates: Vec<String> = [
+        "main", "http", "server", "location", "upstream", "stream", "mail",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     for s in stmts {
         let name = s.name.text.as_str();
         if name == "include" {
             continue;
         }
-        let allowed: Vec<String> = candidates.iter().filter(|c| nginx_allowed_in(name, c) != Some(false)).cloned().collect();
+        let allowed: Vec<String> = candidates
+            .iter()
+            .filter(|c| nginx_allowed_in(name, c) != Some(false))
+            .cloned()
+            .collect();
         if !allowed.is_empty() {
             candidates = allowed;
         }
@@ -215,9 +267,19 @@ impl Builder<'_, '_, '_> {
                     Body::Stmts(body) => {
                         self.check_takes_block(stmt, contexts);
                         let kind = stmt.name.text.clone();
-                        let head = BlockHead { name: stmt.name.clone(), args: stmt.args.clone(), span: stmt.span };
+                        let head = BlockHead {
+                            name: stmt.name.clone(),
+                            args: stmt.args.clone(),
+                            span: stmt.span,
+                        };
                         let file = stmt.span.file;
-                        self.model.contexts.push(Context { kind: kind.clone(), head: Some(head), parent: Some(ctx), items: Vec::new(), file });
+                        self.model.contexts.push(Context {
+                            kind: kind.clone(),
+                            head: Some(head),
+                            parent: Some(ctx),
+                            items: Vec::new(),
+                            file,
+                        });
                         let child = self.model.contexts.len() - 1;
                         self.push(ctx, NgItem::Context(child));
                         self.expand(body, child, &[kind]);
@@ -246,12 +308,22 @@ impl Builder<'_, '_, '_> {
     /// `server "x";` inside `http` is rejected by nginx: "directive "server" has no opening "{"".
     fn check_needs_block(&mut self, stmt: &Stmt, contexts: &[String]) {
         let name = stmt.name.text.as_str();
-        let needs = !contexts.is_empty() && contexts.iter().all(|c| nginx_takes_block(name, c) == Some(true));
+        let needs = !contexts.is_empty()
+            && contexts
+                .iter()
+                .all(|c| nginx_takes_block(name, c) == Some(true));
         if needs {
             self.loader.diagnostics.push(
-                Diagnostic::new("AL001", "syntax-error", Severity::Error, format!("`{name}` needs a `{{ ... }}` block here"))
-                    .at(stmt.name.span, "a block directive ended with `;`")
-                    .help(format!("write `{name} ... {{ ... }}`; nginx refuses to start otherwise")),
+                Diagnostic::new(
+                    "AL001",
+                    "syntax-error",
+                    Severity::Error,
+                    format!("`{name}` needs a `{{ ... }}` block here"),
+                )
+                .at(stmt.name.span, "a block directive ended with `;`")
+                .help(format!(
+                    "write `{name} ... {{ ... }}`; nginx refuses to start otherwise"
+                )),
             );
         }
     }
@@ -259,30 +331,54 @@ impl Builder<'_, '_, '_> {
     /// `root /x { ... }`: nginx says "directive "root" is not terminated by ";"".
     fn check_takes_block(&mut self, stmt: &Stmt, contexts: &[String]) {
         let name = stmt.name.text.as_str();
-        let refuses = !contexts.is_empty() && contexts.iter().all(|c| nginx_takes_block(name, c) == Some(false));
+        let refuses = !contexts.is_empty()
+            && contexts
+                .iter()
+                .all(|c| nginx_takes_block(name, c) == Some(false));
         if refuses {
             // The `;` is most likely missing at the end of the directive's first line: the
             // token before the first one that starts on a new line.
-            let text = self.loader.sources.get(stmt.span.file).map(|f| f.text.as_str()).unwrap_or("");
-            let tokens: Vec<Span> = std::iter::once(stmt.name.span).chain(stmt.args.iter().map(|a| a.span)).collect();
+            let text = self
+                .loader
+                .sources
+                .get(stmt.span.file)
+                .map(|f| f.text.as_str())
+                .unwrap_or("");
+            let tokens: Vec<Span> = std::iter::once(stmt.name.span)
+                .chain(stmt.args.iter().map(|a| a.span))
+                .collect();
             let last = tokens
                 .windows(2)
-                .find(|w| text.get(w[0].end as usize..w[1].start as usize).is_some_and(|gap| gap.contains('\n')))
+                .find(|w| {
+                    text.get(w[0].end as usize..w[1].start as usize)
+                        .is_some_and(|gap| gap.contains('\n'))
+                })
                 .map(|w| w[0])
                 .or(tokens.last().copied())
                 .unwrap_or(stmt.name.span);
-            let mut d = Diagnostic::new("AL001", "syntax-error", Severity::Error, format!("`{name}` is not terminated by `;`"))
-                .at(last, "missing `;` after this");
+            let mut d = Diagnostic::new(
+                "AL001",
+                "syntax-error",
+                Severity::Error,
+                format!("`{name}` is not terminated by `;`"),
+            )
+            .at(last, "missing `;` after this");
             if let Some(b) = &stmt.block {
                 d = d.label(b.open, "so this block is taken as part of it");
             }
-            self.loader.diagnostics.push(d.help(format!("end the `{name}` directive with `;`")));
+            self.loader
+                .diagnostics
+                .push(d.help(format!("end the `{name}` directive with `;`")));
         }
     }
 
     fn include(&mut self, arg: &Word, ctx: CtxId, contexts: &[String]) {
         let p = Path::new(&arg.text);
-        let server = if p.is_absolute() { normalize(p) } else { normalize(&self.prefix.join(p)) };
+        let server = if p.is_absolute() {
+            normalize(p)
+        } else {
+            normalize(&self.prefix.join(p))
+        };
         let text = server.to_string_lossy().into_owned();
         let files: Vec<PathBuf> = if text.contains(['*', '?', '[']) {
             let local = match self.maps.to_local(&server, self.loader.fs) {
@@ -292,15 +388,24 @@ impl Builder<'_, '_, '_> {
             let (files, hit) = self.loader.fs.glob(&local, MAX_INCLUDE_MATCHES);
             if hit {
                 self.loader.diagnostics.push(
-                    include_problem("wildcard include matches too much; authlint stopped following it")
-                        .at(arg.span, "this pattern reaches too many files or directories")
-                        .help("narrow the pattern to the directory that holds the config snippets"),
+                    include_problem(
+                        "wildcard include matches too much; authlint stopped following it",
+                    )
+                    .at(
+                        arg.span,
+                        "this pattern reaches too many files or directories",
+                    )
+                    .help("narrow the pattern to the directory that holds the config snippets"),
                 );
             }
             files
         } else {
             // Relative includes resolve against the prefix, which is already local.
-            let local = if p.is_absolute() { self.maps.to_local(&server, self.loader.fs) } else { Some(server.clone()) };
+            let local = if p.is_absolute() {
+                self.maps.to_local(&server, self.loader.fs)
+            } else {
+                Some(server.clone())
+            };
             match local.filter(|l| self.loader.fs.exists(l)) {
                 Some(l) => vec![l],
                 None => {
@@ -319,25 +424,39 @@ impl Builder<'_, '_, '_> {
             }
             if self.stack.len() >= MAX_INCLUDE_DEPTH {
                 self.loader.diagnostics.push(
-                    include_problem(format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels"))
-                        .at(arg.span, "this include is too deep")
-                        .help("look for an include cycle"),
+                    include_problem(format!(
+                        "includes nested deeper than {MAX_INCLUDE_DEPTH} levels"
+                    ))
+                    .at(arg.span, "this include is too deep")
+                    .help("look for an include cycle"),
                 );
                 return;
             }
-            let Some(id) = self.loader.load(&local, FileKind::NginxConfig, arg.span, "include") else { continue };
+            let Some(id) = self
+                .loader
+                .load(&local, FileKind::NginxConfig, arg.span, "include")
+            else {
+                continue;
+            };
             if self.stack.contains(&id) {
                 self.loader.diagnostics.push(
-                    include_problem("include cycle: a file includes one of the files that include it")
-                        .at(arg.span, "includes a file that is already being read")
-                        .help("remove one of the include lines that form the loop"),
+                    include_problem(
+                        "include cycle: a file includes one of the files that include it",
+                    )
+                    .at(arg.span, "includes a file that is already being read")
+                    .help("remove one of the include lines that form the loop"),
                 );
                 continue;
             }
             if !self.included.contains(&id) {
                 self.included.push(id);
             }
-            let stmts = self.loader.nginx.get(&id).map(|a| a.stmts.clone()).unwrap_or_default();
+            let stmts = self
+                .loader
+                .nginx
+                .get(&id)
+                .map(|a| a.stmts.clone())
+                .unwrap_or_default();
             self.stack.push(id);
             self.expand(&stmts, ctx, contexts);
             self.stack.pop();

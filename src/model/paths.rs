@@ -22,7 +22,11 @@ impl PathMap {
         let server = normalize(server);
         for (s, l) in &self.maps {
             if let Ok(rest) = server.strip_prefix(s) {
-                return Some(if rest.as_os_str().is_empty() { l.clone() } else { l.join(rest) });
+                return Some(if rest.as_os_str().is_empty() {
+                    l.clone()
+                } else {
+                    l.join(rest)
+                });
             }
         }
         fs.exists(&server).then_some(server)
@@ -49,7 +53,14 @@ impl PathMap {
             if let Ok(rest) = abs.strip_prefix(&l_abs) {
                 let len = l_abs.as_os_str().len();
                 if best.as_ref().is_none_or(|(b, _)| len > *b) {
-                    best = Some((len, if rest.as_os_str().is_empty() { s.clone() } else { s.join(rest) }));
+                    best = Some((
+                        len,
+                        if rest.as_os_str().is_empty() {
+                            s.clone()
+                        } else {
+                            s.join(rest)
+                        },
+                    ));
                 }
             }
         }
@@ -121,12 +132,24 @@ mod tests {
 
     #[test]
     fn maps_longest_prefix_first_and_unknown_stays_unknown() {
-        let m = PathMap::new(vec![("/srv".into(), "/l/a".into()), ("/srv/www".into(), "/l/b".into())]);
+        let m = PathMap::new(vec![
+            ("/srv".into(), "/l/a".into()),
+            ("/srv/www".into(), "/l/b".into()),
+        ]);
         let fs = MemFs::default();
-        assert_eq!(m.to_local(Path::new("/srv/www/x"), &fs), Some(PathBuf::from("/l/b/x")));
-        assert_eq!(m.to_local(Path::new("/srv/other"), &fs), Some(PathBuf::from("/l/a/other")));
+        assert_eq!(
+            m.to_local(Path::new("/srv/www/x"), &fs),
+            Some(PathBuf::from("/l/b/x"))
+        );
+        assert_eq!(
+            m.to_local(Path::new("/srv/other"), &fs),
+            Some(PathBuf::from("/l/a/other"))
+        );
         assert_eq!(m.to_local(Path::new("/etc/nothing"), &fs), None);
-        assert_eq!(m.to_server(Path::new("/l/b/y")), PathBuf::from("/srv/www/y"));
+        assert_eq!(
+            m.to_server(Path::new("/l/b/y")),
+            PathBuf::from("/srv/www/y")
+        );
     }
 
     #[test]
@@ -134,7 +157,10 @@ mod tests {
         assert!(directory_covers("/var/www", Path::new("/var/www/site/a")));
         assert!(directory_covers("/var/www/", Path::new("/var/www")));
         assert!(!directory_covers("/var/www", Path::new("/var/wwwx")));
-        assert!(directory_covers("/home/*/public_html", Path::new("/home/bob/public_html/x")));
+        assert!(directory_covers(
+            "/home/*/public_html",
+            Path::new("/home/bob/public_html/x")
+        ));
         assert!(directory_covers("/", Path::new("/anything")));
     }
 }

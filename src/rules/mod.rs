@@ -48,7 +48,10 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("code", &self.code).field("name", &self.name).finish()
+        f.debug_struct("Rule")
+            .field("code", &self.code)
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -60,7 +63,10 @@ pub struct Sink<'r> {
 
 impl<'r> Sink<'r> {
     pub fn new(rule: &'r Rule) -> Sink<'r> {
-        Sink { rule, found: Vec::new() }
+        Sink {
+            rule,
+            found: Vec::new(),
+        }
     }
     /// A diagnostic of this rule with the given message; add `.at(...)`, `.help(...)`.
     pub fn diag(&self, message: impl Into<String>) -> Diagnostic {
@@ -86,7 +92,9 @@ pub static ALL: &[&Rule] = &[
 
 /// A rule by code (`AL101`) or name (`auth-type-without-auth-name`), case-insensitively.
 pub fn find(code_or_name: &str) -> Option<&'static Rule> {
-    ALL.iter().copied().find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name))
+    ALL.iter().copied().find(|r| {
+        r.code.eq_ignore_ascii_case(code_or_name) || r.name.eq_ignore_ascii_case(code_or_name)
+    })
 }
 
 /// Run every enabled model rule.
@@ -114,20 +122,34 @@ pub mod testing {
     }
 
     fn codes(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
-        crate::lint_memory(files).diagnostics.into_iter().filter(|d| d.code == rule.code).collect()
+        crate::lint_memory(files)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == rule.code)
+            .collect()
     }
 
     /// Assert the rule fires on these files (path, text).
     pub fn fires(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
         let found = codes(rule, files);
-        assert!(!found.is_empty(), "{} did not fire on {:?}", rule.code, files.iter().map(|f| f.0).collect::<Vec<_>>());
+        assert!(
+            !found.is_empty(),
+            "{} did not fire on {:?}",
+            rule.code,
+            files.iter().map(|f| f.0).collect::<Vec<_>>()
+        );
         found
     }
 
     /// Assert the rule stays silent on these files.
     pub fn silent(rule: &Rule, files: &[(&str, &str)]) {
         let found = codes(rule, files);
-        assert!(found.is_empty(), "{} fired: {:?}", rule.code, found.iter().map(|d| &d.message).collect::<Vec<_>>());
+        assert!(
+            found.is_empty(),
+            "{} fired: {:?}",
+            rule.code,
+            found.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
     }
 }
 

@@ -83,20 +83,35 @@ fn syntax_error(message: impl Into<String>) -> Diagnostic {
 /// One line as the grammar sees it, before sections are paired.
 enum Line {
     Directive(Directive),
-    Open { name: String, key: String, name_span: Span, args: Vec<Word>, span: Span },
-    Close { key: String, name: String, span: Span },
+    Open {
+        name: String,
+        key: String,
+        name_span: Span,
+        args: Vec<Word>,
+        span: Span,
+    },
+    Close {
+        key: String,
+        name: String,
+        span: Span,
+    },
     Bad(Span),
 }
 
 /// Parse one Apache file. Never panics; errors are AL001 diagnostics in the result.
 pub fn parse(file: FileId, text: &str) -> ApacheAst {
-    let mut ast = ApacheAst { file, nodes: Vec::new(), errors: Vec::new() };
+    let mut ast = ApacheAst {
+        file,
+        nodes: Vec::new(),
+        errors: Vec::new(),
+    };
     let lines = match lex_lines(file, text) {
         Ok(lines) => lines,
         Err(pos) => {
             // The grammar has a catch-all line, so this is not expected; stay graceful.
             let span = Span::new(file, pos, (pos + 1).min(text.len()));
-            ast.errors.push(syntax_error("this line could not be read").at(span, "here"));
+            ast.errors
+                .push(syntax_error("this line could not be read").at(span, "here"));
             return ast;
         }
     };
@@ -122,23 +137,52 @@ fn lex_lines(file: FileId, text: &str) -> Result<Vec<Line>, usize> {
             match pair.as_rule() {
                 Rule::directive => {
                     let mut inner = pair.into_inner();
-                    let Some(name_pair) = inner.next() else { continue };
+                    let Some(name_pair) = inner.next() else {
+                        continue;
+                    };
                     let name = unescape_bare(name_pair.as_str());
-                    let name_span = Span::new(file, name_pair.as_span().start(), name_pair.as_span().end());
+                    let name_span =
+                        Span::new(file, name_pair.as_span().start(), name_pair.as_span().end());
                     let args = inner.map(|p| lower_word(file, p)).collect();
-                    lines.push(Line::Directive(Directive { key: name.to_ascii_lowercase(), name, name_span, args, span }));
+                    lines.push(Line::Directive(Directive {
+                        key: name.to_ascii_lowercase(),
+                        name,
+                        name_span,
+                        args,
+                        span,
+                    }));
                 }
                 Rule::section_start => {
                     let mut inner = pair.into_inner();
-                    let Some(name_pair) = inner.next() else { continue };
+                    let Some(name_pair) = inner.next() else {
+                        continue;
+                    };
                     let name = strip_cont(name_pair.as_str());
-                    let name_span = Span::new(file, name_pair.as_span().start(), name_pair.as_span().end());
-                    let args = inner.filter(|p| p.as_rule() != Rule::section_gt).map(|p| lower_word(file, p)).collect();
-                    lines.push(Line::Open { key: name.to_ascii_lowercase(), name, name_span, args, span });
+                    let name_span =
+                        Span::new(file, name_pair.as_span().start(), name_pair.as_span().end());
+                    let args = inner
+                        .filter(|p| p.as_rule() != Rule::section_gt)
+                        .map(|p| lower_word(file, p))
+                        .collect();
+                    lines.push(Line::Open {
+                        key: name.to_ascii_lowercase(),
+                        name,
+                        name_span,
+                        args,
+                        span,
+                    });
                 }
                 Rule::section_end => {
-                    let name = pair.into_inner().next().map(|p| strip_cont(p.as_str())).unwrap_or_default();
-                    lines.push(Line::Close { key: name.to_ascii_lowercase(), name, span });
+                    let name = pair
+                        .into_inner()
+                        .next()
+                        .map(|p| strip_cont(p.as_str()))
+                        .unwrap_or_default();
+                    lines.push(Line::Close {
+                        key: name.to_ascii_lowercase(),
+                        name,
+                        span,
+                    });
                 }
                 Rule::bad_line => lines.push(Line::Bad(span)),
                 _ => {}
@@ -152,7 +196,11 @@ fn lower_word(file: FileId, pair: pest::iterators::Pair<'_, Rule>) -> Word {
     let raw = pair.as_str();
     let span = Span::new(file, pair.as_span().start(), pair.as_span().end());
     let quoted = pair.as_rule() == Rule::quoted;
-    let text = if quoted { unescape_quoted(raw) } else { unescape_bare(raw) };
+    let text = if quoted {
+        unescape_quoted(raw)
+    } else {
+        unescape_bare(raw)
+    };
     Word { text, span, quoted }
 }
 
@@ -191,7 +239,9 @@ fn unescape_bare(raw: &str) -> String {
 fn unescape_quoted(raw: &str) -> String {
     let joined = strip_cont(raw);
     let mut chars = joined.chars();
-    let Some(q) = chars.next() else { return String::new() };
+    let Some(q) = chars.next() else {
+        return String::new();
+    };
     let body: String = chars.collect();
     let body = body.strip_suffix(q).unwrap_or(&body);
     let mut out = String::with_capacity(body.len());
@@ -214,7 +264,9 @@ fn unescape_quoted(raw: &str) -> String {
 enum Open {
     Real(Section),
     /// Past the depth limit: children go to the nearest real section.
-    Phantom { key: String },
+    Phantom {
+        key: String,
+    },
 }
 
 fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
@@ -238,13 +290,26 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
             Line::Bad(span) => {
                 let raw = text.get(span.range()).unwrap_or("");
                 let (msg, help) = if raw.trim_start().starts_with('<') {
-                    ("section line is missing its closing `>`", "end the line with `>`, as in `<Directory \"/var/www\">`")
+                    (
+                        "section line is missing its closing `>`",
+                        "end the line with `>`, as in `<Directory \"/var/www\">`",
+                    )
                 } else {
-                    ("this line is not a directive", "start the line with a directive name, or with `#` for a comment")
+                    (
+                        "this line is not a directive",
+                        "start the line with a directive name, or with `#` for a comment",
+                    )
                 };
-                ast.errors.push(syntax_error(msg).at(span, "here").help(help));
+                ast.errors
+                    .push(syntax_error(msg).at(span, "here").help(help));
             }
-            Line::Open { name, key, name_span, args, span } => {
+            Line::Open {
+                name,
+                key,
+                name_span,
+                args,
+                span,
+            } => {
                 if stack.len() >= MAX_DEPTH {
                     if !too_deep_reported {
                         too_deep_reported = true;
@@ -257,7 +322,15 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
                     stack.push(Open::Phantom { key });
                     continue;
                 }
-                stack.push(Open::Real(Section { name, key, name_span, args, open_span: span, close_span: None, body: Vec::new() }));
+                stack.push(Open::Real(Section {
+                    name,
+                    key,
+                    name_span,
+                    args,
+                    open_span: span,
+                    close_span: None,
+                    body: Vec::new(),
+                }));
             }
             Line::Close { key, name, span } => {
                 let matches_top = match stack.last() {
@@ -271,9 +344,13 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
                 }
                 let Some(top) = stack.last() else {
                     ast.errors.push(
-                        syntax_error(format!("`</{name}>` closes a section that was never opened"))
-                            .at(span, "nothing to close here")
-                            .help(format!("remove this line, or add the matching `<{name} ...>` above")),
+                        syntax_error(format!(
+                            "`</{name}>` closes a section that was never opened"
+                        ))
+                        .at(span, "nothing to close here")
+                        .help(format!(
+                            "remove this line, or add the matching `<{name} ...>` above"
+                        )),
                     );
                     continue;
                 };
@@ -281,11 +358,13 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
                     Open::Real(s) => (s.name.clone(), Some(s.open_span)),
                     Open::Phantom { key } => (key.clone(), None),
                 };
-                let mut d = syntax_error(format!("expected `</{open_name}>` but saw `</{name}>`")).at(span, "closed here");
+                let mut d = syntax_error(format!("expected `</{open_name}>` but saw `</{name}>`"))
+                    .at(span, "closed here");
                 if let Some(o) = open_span {
                     d = d.label(o, format!("`<{open_name}>` opened here"));
                 }
-                ast.errors.push(d.help(format!("close `<{open_name}>` before `</{name}>`")));
+                ast.errors
+                    .push(d.help(format!("close `<{open_name}>` before `</{name}>`")));
                 // Recover: if an outer section has this name, the inner ones were left open.
                 if let Some(depth) = stack.iter().rposition(|o| match o {
                     Open::Real(s) => s.key == key,
@@ -317,19 +396,24 @@ fn pair_sections(ast: &mut ApacheAst, lines: Vec<Line>, text: &str) {
                     .label(eof, "file ends here")
                     .help(format!("add `</{}>` where the section should end", s.name)),
             );
-            }
+        }
         close_top(ast, &mut stack, None);
     }
 }
 
 /// Conditional sections, whose bodies Apache reads inline when the condition holds.
 pub fn is_conditional(key: &str) -> bool {
-    matches!(key, "ifmodule" | "ifdefine" | "iffile" | "ifdirective" | "ifsection")
+    matches!(
+        key,
+        "ifmodule" | "ifdefine" | "iffile" | "ifdirective" | "ifsection"
+    )
 }
 
 fn close_top(ast: &mut ApacheAst, stack: &mut Vec<Open>, close: Option<Span>) {
     let Some(open) = stack.pop() else { return };
-    let Open::Real(mut section) = open else { return };
+    let Open::Real(mut section) = open else {
+        return;
+    };
     section.close_span = close;
     let node = Node::Section(section);
     for open in stack.iter_mut().rev() {
@@ -343,7 +427,11 @@ fn close_top(ast: &mut ApacheAst, stack: &mut Vec<Open>, close: Option<Span>) {
 
 /// Visit every directive with the chain of sections around it, outermost first.
 pub fn walk<'a>(nodes: &'a [Node], visit: &mut dyn FnMut(&[&'a Section], &'a Directive)) {
-    fn go<'a>(nodes: &'a [Node], chain: &mut Vec<&'a Section>, visit: &mut dyn FnMut(&[&'a Section], &'a Directive)) {
+    fn go<'a>(
+        nodes: &'a [Node],
+        chain: &mut Vec<&'a Section>,
+        visit: &mut dyn FnMut(&[&'a Section], &'a Directive),
+    ) {
         for node in nodes {
             match node {
                 Node::Directive(d) => visit(chain, d),
@@ -367,7 +455,12 @@ mod tests {
     }
     fn directives(ast: &ApacheAst) -> Vec<(String, Vec<String>)> {
         let mut out = Vec::new();
-        walk(&ast.nodes, &mut |_, d| out.push((d.name.clone(), d.args.iter().map(|w| w.text.clone()).collect())));
+        walk(&ast.nodes, &mut |_, d| {
+            out.push((
+                d.name.clone(),
+                d.args.iter().map(|w| w.text.clone()).collect(),
+            ))
+        });
         out
     }
 
@@ -401,7 +494,9 @@ mod tests {
         let d = directives(&ast);
         assert_eq!(d[0].1, vec!["Members Only"]);
         assert_eq!(d[1].1, vec!["Basic"]);
-        let Node::Directive(first) = &ast.nodes[0] else { panic!() };
+        let Node::Directive(first) = &ast.nodes[0] else {
+            panic!()
+        };
         assert_eq!(&text[first.args[0].span.range()], "\"Members Only\"");
     }
 
@@ -409,7 +504,9 @@ mod tests {
     fn crlf_tabs_and_case_insensitive_sections() {
         let ast = p("<DIRECTORY /srv>\r\n\tAuthType\tBasic\r\n</directory>\r\n");
         assert!(ast.errors.is_empty(), "{:?}", ast.errors);
-        let Node::Section(s) = &ast.nodes[0] else { panic!() };
+        let Node::Section(s) = &ast.nodes[0] else {
+            panic!()
+        };
         assert_eq!(s.key, "directory");
         assert_eq!(s.args[0].text, "/srv");
         assert!(s.close_span.is_some());
@@ -460,16 +557,22 @@ mod tests {
 
     #[test]
     fn section_arguments_may_contain_gt_and_quotes() {
-        let ast = p("<If \"%{QUERY_STRING} =~ /a>b/\">\n</If>\n<FilesMatch \"^\\.ht\">\n</FilesMatch>\n");
+        let ast = p(
+            "<If \"%{QUERY_STRING} =~ /a>b/\">\n</If>\n<FilesMatch \"^\\.ht\">\n</FilesMatch>\n",
+        );
         assert!(ast.errors.is_empty(), "{:?}", ast.errors);
-        let Node::Section(s) = &ast.nodes[1] else { panic!() };
+        let Node::Section(s) = &ast.nodes[1] else {
+            panic!()
+        };
         assert_eq!(s.args[0].text, "^\\.ht");
     }
 
     #[test]
     fn text_after_a_closing_tag_is_ignored_like_apache() {
         // apache2 -t: `</Directory> </IfModule>` closes only the Directory.
-        let ast = p("<IfModule a>\n<Directory /t>\n</Directory> </IfModule>\nServerName x\n</IfModule>\n");
+        let ast = p(
+            "<IfModule a>\n<Directory /t>\n</Directory> </IfModule>\nServerName x\n</IfModule>\n",
+        );
         assert!(ast.errors.is_empty(), "{:?}", ast.errors);
         assert_eq!(ast.nodes.len(), 1);
     }
@@ -482,7 +585,18 @@ mod tests {
 
     #[test]
     fn odd_bytes_do_not_panic() {
-        for t in ["\u{feff}ServerName x\n", "\\", "\"", "<", "</", "<>", "<\n>", "\\\r\n", "a \"b\\", "<a \"\n"] {
+        for t in [
+            "\u{feff}ServerName x\n",
+            "\\",
+            "\"",
+            "<",
+            "</",
+            "<>",
+            "<\n>",
+            "\\\r\n",
+            "a \"b\\",
+            "<a \"\n",
+        ] {
             let ast = p(t);
             for e in &ast.errors {
                 assert!(e.span().is_some_and(|s| (s.end as usize) <= t.len()));

@@ -27,8 +27,12 @@ pub static RULE: Rule = Rule {
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
     for (id, _) in apache.scopes.iter().enumerate() {
-        let Some(auth_type) = apache.last_in(id, "authtype") else { continue };
-        let Some(kind) = auth_type.args.first() else { continue };
+        let Some(auth_type) = apache.last_in(id, "authtype") else {
+            continue;
+        };
+        let Some(kind) = auth_type.args.first() else {
+            continue;
+        };
         let scheme = kind.text.to_ascii_lowercase();
         if scheme != "basic" && scheme != "digest" {
             continue;
@@ -37,8 +41,14 @@ fn check(model: &Model, out: &mut Sink) {
             continue;
         }
         let d = out
-            .diag(format!("`AuthType {}` is set but no `AuthName` applies here", kind.text))
-            .at(auth_type.name_span.to(kind.span), "authentication without a realm")
+            .diag(format!(
+                "`AuthType {}` is set but no `AuthName` applies here",
+                kind.text
+            ))
+            .at(
+                auth_type.name_span.to(kind.span),
+                "authentication without a realm",
+            )
             .help("add `AuthName \"Restricted area\"` next to AuthType");
         out.emit(d);
     }
@@ -58,7 +68,10 @@ mod tests {
 
     #[test]
     fn lone_htaccess_has_unknown_context_so_it_stays_silent() {
-        silent(&super::RULE, &[("site/.htaccess", "AuthType Basic\nRequire valid-user\n")]);
+        silent(
+            &super::RULE,
+            &[("site/.htaccess", "AuthType Basic\nRequire valid-user\n")],
+        );
     }
 
     #[test]
@@ -74,6 +87,12 @@ mod tests {
 
     #[test]
     fn auth_type_none_is_fine() {
-        silent(&super::RULE, &[("httpd.conf", "ServerRoot /x\n<Location /a>\nAuthType None\n</Location>\n")]);
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\n<Location /a>\nAuthType None\n</Location>\n",
+            )],
+        );
     }
 }

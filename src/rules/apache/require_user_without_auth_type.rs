@@ -34,8 +34,14 @@ fn check(model: &Model, out: &mut Sink) {
         if !scope.kind.is_per_dir() && scope.kind != crate::model::apache::ScopeKind::Other {
             continue;
         }
-        for require in apache.directives_in(id).into_iter().filter(|d| d.key == "require") {
-            let Some(provider) = require.args.first() else { continue };
+        for require in apache
+            .directives_in(id)
+            .into_iter()
+            .filter(|d| d.key == "require")
+        {
+            let Some(provider) = require.args.first() else {
+                continue;
+            };
             if !NEEDS_USER.contains(&provider.text.to_ascii_lowercase().as_str()) {
                 continue;
             }
@@ -43,7 +49,10 @@ fn check(model: &Model, out: &mut Sink) {
                 continue;
             }
             let d = out
-                .diag(format!("`Require {}` needs a logged-in user but no `AuthType` applies here", provider.text))
+                .diag(format!(
+                    "`Require {}` needs a logged-in user but no `AuthType` applies here",
+                    provider.text
+                ))
                 .at(require.name_span.to(provider.span), "needs authentication")
                 .help("add `AuthType Basic` (with AuthName and AuthUserFile) in the same section");
             out.emit(d);
@@ -57,7 +66,13 @@ mod tests {
 
     #[test]
     fn require_all_granted_needs_no_login() {
-        silent(&super::RULE, &[("httpd.conf", "ServerRoot /x\n<Directory /a>\nRequire all granted\n</Directory>\n")]);
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\n<Directory /a>\nRequire all granted\n</Directory>\n",
+            )],
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ fn check(model: &Model, out: &mut Sink) {
     let nginx = &model.nginx;
     for (id, _) in nginx.contexts.iter().enumerate() {
         for stmt in nginx.directives_in(id, "auth_basic") {
-            let Some(realm) = stmt.args.first() else { continue };
+            let Some(realm) = stmt.args.first() else {
+                continue;
+            };
             if realm.text == "off" {
                 continue;
             }
@@ -57,12 +59,27 @@ mod tests {
 
     #[test]
     fn off_is_fine_and_snippets_stay_silent() {
-        silent(&super::RULE, &[("nginx.conf", "events {}\nhttp { server { location / { auth_basic off; } } }\n")]);
-        silent(&super::RULE, &[("site.conf", "server { location / { auth_basic x; } }\n")]);
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                "events {}\nhttp { server { location / { auth_basic off; } } }\n",
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[("site.conf", "server { location / { auth_basic x; } }\n")],
+        );
     }
 
     #[test]
     fn http_level_realm_without_file_fires() {
-        fires(&super::RULE, &[("nginx.conf", "events {}\nhttp { auth_basic x; server { listen 80; } }\n")]);
+        fires(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                "events {}\nhttp { auth_basic x; server { listen 80; } }\n",
+            )],
+        );
     }
 }

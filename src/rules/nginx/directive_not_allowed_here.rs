@@ -36,7 +36,9 @@ fn allowed(name: &str, kind: &str, parent_kind: Option<&str>) -> Option<bool> {
         return None; // a third-party module's directive: nothing to say
     }
     Some(rows.iter().flat_map(|r| r.contexts.iter()).any(|c| {
-        c == "any" || c == kind || (kind == "if" && c == "if in location" && parent_kind == Some("location"))
+        c == "any"
+            || c == kind
+            || (kind == "if" && c == "if in location" && parent_kind == Some("location"))
     }))
 }
 
@@ -46,7 +48,10 @@ fn check(model: &Model, out: &mut Sink) {
         if !checkable(&ctx.kind) {
             continue;
         }
-        let parent_kind = ctx.parent.and_then(|p| ng.context(p)).map(|p| p.kind.as_str());
+        let parent_kind = ctx
+            .parent
+            .and_then(|p| ng.context(p))
+            .map(|p| p.kind.as_str());
         if ctx.kind == "if" && parent_kind == Some("snippet") {
             continue; // an `if` in server or in location: the includer decides
         }
@@ -76,23 +81,47 @@ mod tests {
 
     #[test]
     fn add_header_in_server_if_fires_but_rewrite_does_not() {
-        fires(&super::RULE, &[("nginx.conf", "events {}\nhttp { server { if ($a) { add_header X y; } } }\n")]);
-        silent(&super::RULE, &[("nginx.conf", "events {}\nhttp { server { if ($a) { rewrite ^ /x; } } }\n")]);
+        fires(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                "events {}\nhttp { server { if ($a) { add_header X y; } } }\n",
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                "events {}\nhttp { server { if ($a) { rewrite ^ /x; } } }\n",
+            )],
+        );
     }
 
     #[test]
     fn location_if_accepts_if_in_location_directives() {
-        silent(&super::RULE, &[("nginx.conf", "events {}\nhttp { server { location / { if ($a) { add_header X y; } } } }\n")]);
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                "events {}\nhttp { server { location / { if ($a) { add_header X y; } } } }\n",
+            )],
+        );
     }
 
     #[test]
     fn unknown_directives_and_snippet_tops_are_left_alone() {
         silent(&super::RULE, &[("nginx.conf", "events {}\nhttp { server { content_by_lua_block { ngx.say(1) } more_set_headers x; } }\n")]);
-        silent(&super::RULE, &[("site.conf", "auth_basic x;\nlocation / { }\n")]);
+        silent(
+            &super::RULE,
+            &[("site.conf", "auth_basic x;\nlocation / { }\n")],
+        );
     }
 
     #[test]
     fn location_directly_in_http_fires() {
-        fires(&super::RULE, &[("nginx.conf", "events {}\nhttp { location / { } }\n")]);
+        fires(
+            &super::RULE,
+            &[("nginx.conf", "events {}\nhttp { location / { } }\n")],
+        );
     }
 }

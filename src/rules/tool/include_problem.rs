@@ -11,12 +11,24 @@ pub static RULE: Rule = Rule {
           start-up, and a wildcard such as `/*/*/*.conf` pulls in files nobody meant to load. \
           authlint stops following such includes and says where they are.",
     bad: &[&[
-        Example { path: "conf/httpd.conf", text: "ServerRoot conf\nInclude a.conf\n" },
-        Example { path: "conf/a.conf", text: "Include a.conf\n" },
+        Example {
+            path: "conf/httpd.conf",
+            text: "ServerRoot conf\nInclude a.conf\n",
+        },
+        Example {
+            path: "conf/a.conf",
+            text: "Include a.conf\n",
+        },
     ]],
     good: &[&[
-        Example { path: "conf/httpd.conf", text: "ServerRoot conf\nInclude a.conf\n" },
-        Example { path: "conf/a.conf", text: "ServerName example.org\n" },
+        Example {
+            path: "conf/httpd.conf",
+            text: "ServerRoot conf\nInclude a.conf\n",
+        },
+        Example {
+            path: "conf/a.conf",
+            text: "ServerName example.org\n",
+        },
     ]],
     evidence: &[],
     check: Check::Builtin,

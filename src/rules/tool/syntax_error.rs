@@ -12,12 +12,24 @@ pub static RULE: Rule = Rule {
           `;`, a quote that runs into the next word. authlint keeps reading after the error, so \
           later findings in the same file are still reported.",
     bad: &[
-        &[Example { path: "httpd.conf", text: "<Directory \"/srv/www/private\">\n    AuthType Basic\n</Location>\n" }],
-        &[Example { path: "nginx.conf", text: "events {}\nhttp {\n    server {\n        listen 80\n    }\n}\n" }],
+        &[Example {
+            path: "httpd.conf",
+            text: "<Directory \"/srv/www/private\">\n    AuthType Basic\n</Location>\n",
+        }],
+        &[Example {
+            path: "nginx.conf",
+            text: "events {}\nhttp {\n    server {\n        listen 80\n    }\n}\n",
+        }],
     ],
     good: &[
-        &[Example { path: "httpd.conf", text: "<Directory \"/srv/www/private\">\n    AuthType Basic\n</Directory>\n" }],
-        &[Example { path: "nginx.conf", text: "events {}\nhttp {\n    server {\n        listen 80;\n    }\n}\n" }],
+        &[Example {
+            path: "httpd.conf",
+            text: "<Directory \"/srv/www/private\">\n    AuthType Basic\n</Directory>\n",
+        }],
+        &[Example {
+            path: "nginx.conf",
+            text: "events {}\nhttp {\n    server {\n        listen 80;\n    }\n}\n",
+        }],
     ],
     evidence: &["corpus: ../shared/corpus MANIFEST syntax rejections (tests/corpus.rs)"],
     check: Check::Builtin,
