@@ -189,3 +189,96 @@ fn syntax_rejections_get_al001() {
         missed.join("\n")
     );
 }
+
+/// A small deterministic generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Every corpus config, cut at 30 places and with noise spliced in at 30 places, parses
+/// without a panic and with every error span inside the text.
+#[test]
+fn cut_and_spliced_corpus_files_do_not_panic() {
+    use authlint::source::FileId;
+    use authlint::syntax::{apache, nginx};
+    let Some(dir) = corpus_dir() else { return };
+    const NOISE: &[&str] = &[
+        "{",
+        "}",
+        ";",
+        "\"",
+        "'",
+        "\\",
+        "#",
+        "$",
+        "${",
+        "\n",
+        " ",
+        "\r",
+        "\\\n",
+        "<",
+        ">",
+        "</",
+        "<Directory",
+        "_by_lua_block {",
+        "[[",
+        "--",
+        "\u{e9}",
+        "\0",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut parsed = 0;
+    for row in rows(&dir) {
+        let is_nginx = row.kind.starts_with("nginx");
+        if !is_nginx
+            && !matches!(
+                row.kind.as_str(),
+                "apache-main" | "apache-vhost" | "htaccess"
+            )
+        {
+            continue;
+        }
+        let text =
+            String::from_utf8_lossy(&std::fs::read(dir.join(&row.path)).expect("corpus file"))
+                .into_owned();
+        let boundary = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        for _ in 0..30 {
+            let cut = boundary(rng.below(text.len() + 1));
+            let at = boundary(rng.below(text.len() + 1));
+            let mut spliced = text[..at].to_owned();
+            for _ in 0..1 + rng.below(4) {
+                spliced.push_str(NOISE[rng.below(NOISE.len())]);
+            }
+            spliced.push_str(&text[at..]);
+            for t in [&text[..cut], spliced.as_str()] {
+                let errors = if is_nginx {
+                    nginx::parse(FileId(0), t).errors
+                } else {
+                    apache::parse(FileId(0), t).errors
+                };
+                for e in errors {
+                    let span = e.span().expect("syntax errors have a span");
+                    assert!(
+                        span.end as usize <= t.len(),
+                        "{}: span past the end",
+                        row.path
+                    );
+                }
+                parsed += 1;
+            }
+        }
+    }
+    assert!(parsed > 20_000, "{parsed}");
+}

@@ -272,28 +272,8 @@ pub struct ApacheOptions<'o> {
 /// Build the Apache model from every Apache file the loader holds.
 pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
     let mut model = ApacheModel::default();
-    let configs: Vec<FileId> = loader
-        .linted
-        .iter()
-        .copied()
-        .filter(|id| {
-            loader
-                .sources
-                .get(*id)
-                .is_some_and(|f| f.kind == FileKind::ApacheConfig)
-        })
-        .collect();
-    let htaccess: Vec<FileId> = loader
-        .linted
-        .iter()
-        .copied()
-        .filter(|id| {
-            loader
-                .sources
-                .get(*id)
-                .is_some_and(|f| f.kind == FileKind::Htaccess)
-        })
-        .collect();
+    let configs = loader.linted_of(FileKind::ApacheConfig);
+    let htaccess = loader.linted_of(FileKind::Htaccess);
 
     // Main configs first: what they include is not a root of its own.
     let mut mains = Vec::new();

@@ -54,6 +54,15 @@ impl<'a> Loader<'a> {
         id
     }
 
+    /// Linted files of one kind, in order.
+    pub fn linted_of(&self, kind: FileKind) -> Vec<FileId> {
+        self.linted
+            .iter()
+            .copied()
+            .filter(|id| self.sources.get(*id).is_some_and(|f| f.kind == kind))
+            .collect()
+    }
+
     fn parse(&mut self, id: FileId) {
         let Some(file) = self.sources.get(id) else {
             return;

@@ -137,17 +137,7 @@ fn looks_main(stmts: &[Stmt]) -> bool {
 /// Build the nginx model from every nginx file the loader holds.
 pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
     let mut model = NginxModel::default();
-    let files: Vec<FileId> = loader
-        .linted
-        .iter()
-        .copied()
-        .filter(|id| {
-            loader
-                .sources
-                .get(*id)
-                .is_some_and(|f| f.kind == FileKind::NginxConfig)
-        })
-        .collect();
+    let files = loader.linted_of(FileKind::NginxConfig);
     let mut mains = Vec::new();
     let mut others = Vec::new();
     for id in files {
