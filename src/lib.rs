@@ -73,6 +73,15 @@ fn redact_followed(d: &mut Diagnostic, model: &Model) {
 
 /// Lint files held in memory: `(path, text)` pairs, classified by name or content as
 /// discovery would. Used by rule tests and examples.
+///
+/// ```
+/// let outcome = authlint::lint_memory(&[(
+///     "nginx.conf",
+///     "events {}\nhttp { server { location /admin/ { auth_basic \"Admin\"; } } }\n",
+/// )]);
+/// let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code).collect();
+/// assert_eq!(codes, ["AL201"]);
+/// ```
 pub fn lint_memory(files: &[(&str, &str)]) -> Outcome {
     let fs = MemFs::with(files);
     let mut found = Vec::new();
