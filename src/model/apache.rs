@@ -315,6 +315,8 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
                 .or_else(|| Some(opts.maps.to_server(&root_dir))),
             stack: vec![id],
             included: &mut included,
+            depth: 0,
+            reported_deep: false,
         };
         let scope = b.new_scope(ScopeKind::Server, None, None, id);
         b.model.roots.push(scope);
@@ -340,9 +342,14 @@ struct Builder<'l, 'a, 'm> {
     /// Files being expanded, outermost first: a repeat is an include cycle.
     stack: Vec<FileId>,
     included: &'m mut Vec<FileId>,
+    /// Sections (blocks) open around what is being expanded, across includes.
+    depth: usize,
+    reported_deep: bool,
 }
 
 const MAX_INCLUDE_DEPTH: usize = 32;
+/// Nesting across included files; each file alone is already bounded by the parser.
+const MAX_NESTING: usize = 2 * crate::syntax::MAX_DEPTH;
 const MAX_INCLUDE_MATCHES: usize = 1_000;
 
 impl Builder<'_, '_, '_> {
@@ -394,13 +401,36 @@ impl Builder<'_, '_, '_> {
                         open_span: s.open_span,
                         name_span: s.name_span,
                     };
+                    if self.too_deep(s.open_span) {
+                        continue;
+                    }
                     let file = s.open_span.file;
                     let child = self.new_scope(ScopeKind::of(s), Some(head), Some(scope), file);
                     self.push(scope, Item::Scope(child));
+                    self.depth += 1;
                     self.expand(&s.body, child);
+                    self.depth -= 1;
                 }
             }
         }
+    }
+
+    /// Past [`MAX_NESTING`] a section is left out (reported once per run).
+    fn too_deep(&mut self, at: Span) -> bool {
+        if self.depth < MAX_NESTING {
+            return false;
+        }
+        if !self.reported_deep {
+            self.reported_deep = true;
+            self.loader.diagnostics.push(
+                include_problem(format!(
+                    "sections nested deeper than {MAX_NESTING} levels across included files"
+                ))
+                .at(at, "not analysed past this point")
+                .help("flatten the includes; nesting this deep is never intended"),
+            );
+        }
+        true
     }
 
     fn include(&mut self, d: &Directive, scope: ScopeId) {
@@ -590,6 +620,8 @@ fn attach_htaccess(
             server_root: opts.server_root.map(Path::to_path_buf),
             stack: vec![id],
             included: &mut included,
+            depth: 0,
+            reported_deep: false,
         };
         b.expand(&nodes, scope);
     }

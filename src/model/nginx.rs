@@ -204,6 +204,8 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
             prefix,
             stack: vec![id],
             included: &mut included,
+            depth: 0,
+            reported_deep: false,
         };
         b.expand(&stmts, root, &candidates);
     }
@@ -243,9 +245,14 @@ struct Builder<'l, 'a, 'm> {
     prefix: PathBuf,
     stack: Vec<FileId>,
     included: &'m mut Vec<FileId>,
+    /// Sections (blocks) open around what is being expanded, across includes.
+    depth: usize,
+    reported_deep: bool,
 }
 
 const MAX_INCLUDE_DEPTH: usize = 32;
+/// Nesting across included files; each file alone is already bounded by the parser.
+const MAX_NESTING: usize = 2 * crate::syntax::MAX_DEPTH;
 const MAX_INCLUDE_MATCHES: usize = 1_000;
 
 impl Builder<'_, '_, '_> {
@@ -256,6 +263,17 @@ impl Builder<'_, '_, '_> {
                 Some(block) => match &block.body {
                     Body::Stmts(body) => {
                         self.check_takes_block(stmt, contexts);
+                        if self.depth >= MAX_NESTING {
+                            if !self.reported_deep {
+                                self.reported_deep = true;
+                                self.loader.diagnostics.push(
+                                    include_problem(format!("blocks nested deeper than {MAX_NESTING} levels across included files"))
+                                        .at(stmt.name.span, "not analysed past this point")
+                                        .help("flatten the includes; nesting this deep is never intended"),
+                                );
+                            }
+                            continue;
+                        }
                         let kind = stmt.name.text.clone();
                         let head = BlockHead {
                             name: stmt.name.clone(),
@@ -272,7 +290,9 @@ impl Builder<'_, '_, '_> {
                         });
                         let child = self.model.contexts.len() - 1;
                         self.push(ctx, NgItem::Context(child));
+                        self.depth += 1;
                         self.expand(body, child, &[kind]);
+                        self.depth -= 1;
                     }
                     Body::Raw(_) => self.push(ctx, NgItem::Directive(stmt.clone())),
                 },
