@@ -278,24 +278,49 @@ fn secret_reached_by_include_never_appears() {
 fn hundred_thousand_nested_sections_and_blocks() {
     let t = tempfile::tempdir().expect("tempdir");
     let n = 100_000;
-    write(t.path(), "site/.htaccess", &("<IfModule a>\n".repeat(n) + &"</IfModule>\n".repeat(n)));
-    write(t.path(), "nginx/nginx.conf", &("events {}\n".to_string() + &"http {\n".repeat(n) + &"}\n".repeat(n)));
+    write(
+        t.path(),
+        "site/.htaccess",
+        &("<IfModule a>\n".repeat(n) + &"</IfModule>\n".repeat(n)),
+    );
+    write(
+        t.path(),
+        "nginx/nginx.conf",
+        &("events {}\n".to_string() + &"http {\n".repeat(n) + &"}\n".repeat(n)),
+    );
     let run = check_unchanged(t.path(), &["check", "--format", "json", "site", "nginx"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.matches("nested deeper").count() >= 2, "{}", run.stdout);
+    assert!(
+        run.stdout.matches("nested deeper").count() >= 2,
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn nesting_across_a_chain_of_includes_is_bounded() {
     let t = tempfile::tempdir().expect("tempdir");
     let root = t.path().join("conf");
-    write(t.path(), "conf/httpd.conf", &format!("ServerRoot {}\nInclude f0.conf\n", root.display()));
+    write(
+        t.path(),
+        "conf/httpd.conf",
+        &format!("ServerRoot {}\nInclude f0.conf\n", root.display()),
+    );
     for i in 0..30 {
-        let body = format!("{}Include f{}.conf\n{}", "<IfModule m>\n".repeat(150), i + 1, "</IfModule>\n".repeat(150));
+        let body = format!(
+            "{}Include f{}.conf\n{}",
+            "<IfModule m>\n".repeat(150),
+            i + 1,
+            "</IfModule>\n".repeat(150)
+        );
         write(t.path(), &format!("conf/f{i}.conf"), &body);
     }
     write(t.path(), "conf/f30.conf", "ServerName deep.example\n");
     let run = check_unchanged(t.path(), &["check", "--format", "json", "conf"]);
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("across included files"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("across included files"),
+        "{}",
+        run.stdout
+    );
 }

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
         path: "httpd.conf",
         text: "ServerRoot /etc/apache2\n<Directory \"/srv/www/private\">\n    AuthType Basic\n    AuthName \"Private area\"\n    AuthUserFile /etc/apache2/users\n    Require valid-user\n</Directory>\n",
     }]],
-    evidence: &["checked by hand on apache2 2.4 (Debian 12): GET with and without credentials -> 500, AH01615 need AuthName"],
+    evidence: &["scenario: apache_auth_type_without_auth_name", "scenario: apache_htaccess_without_auth_name"],
     check: Check::Model(check),
 };
 

@@ -19,7 +19,7 @@ pub static RULE: Rule = Rule {
         path: "nginx.conf",
         text: "events {}\nhttp {\n    server {\n        listen 80;\n        location /admin/ {\n            auth_basic \"Admin\";\n            auth_basic_user_file /etc/nginx/admin.htpasswd;\n        }\n    }\n}\n",
     }]],
-    evidence: &["checked by hand on nginx 1.22 (Debian 12): location with auth_basic only -> 200 without credentials"],
+    evidence: &["scenario: nginx_auth_basic_without_user_file"],
     check: Check::Model(check),
 };
 

@@ -21,7 +21,7 @@ pub static RULE: Rule = Rule {
         path: "nginx.conf",
         text: "events {}\nhttp {\n    server {\n        listen 80;\n        location /admin/ {\n            satisfy any;\n            allow 10.0.0.1;\n            deny all;\n            auth_basic \"Admin\";\n            auth_basic_user_file /etc/nginx/admin.htpasswd;\n        }\n    }\n}\n",
     }]],
-    evidence: &["checked by hand on nginx 1.22 (Debian 12): auth_basic inside if, add_header in a server-level if -> nginx -t: directive is not allowed here"],
+    evidence: &["scenario: nginx_auth_basic_in_if"],
     check: Check::Model(check),
 };
 

@@ -31,6 +31,10 @@ pub static RULE: Rule = Rule {
             text: "events {}\nhttp {\n    server {\n        listen 80;\n    }\n}\n",
         }],
     ],
-    evidence: &["corpus: ../shared/corpus MANIFEST syntax rejections (tests/corpus.rs)"],
+    evidence: &[
+        "scenario: apache_unclosed_section",
+        "scenario: nginx_missing_semicolon",
+        "corpus: MANIFEST syntax rejections (tests/corpus.rs)",
+    ],
     check: Check::Builtin,
 };
