@@ -44,7 +44,27 @@ struct Request {
     path: String,
     /// `user:password` for Basic auth.
     basic: Option<String>,
+    /// `user:password` for Digest auth (answers the server's challenge).
+    digest: Option<String>,
+    /// A `Host` header (virtual hosts).
+    host: Option<String>,
     status: u16,
+}
+
+impl Request {
+    fn describe(&self) -> String {
+        let mut s = format!("{} {}", self.method, self.path);
+        if let Some(b) = &self.basic {
+            s.push_str(&format!(" basic={b}"));
+        }
+        if let Some(d) = &self.digest {
+            s.push_str(&format!(" digest={d}"));
+        }
+        if let Some(h) = &self.host {
+            s.push_str(&format!(" host={h}"));
+        }
+        s
+    }
 }
 
 fn get() -> String {
@@ -260,21 +280,67 @@ fn start(kind: &str, root: &Path, port: u16) -> Result<Server, String> {
     }
 }
 
-fn status_of(port: u16, req: &Request) -> u16 {
+/// Send one request; returns the status and the `WWW-Authenticate` challenges.
+fn send(port: u16, req: &Request, authorization: Option<&str>) -> (u16, Vec<String>) {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(10))
         .redirects(0)
         .build();
     let mut r = agent.request(&req.method, &format!("http://127.0.0.1:{port}{}", req.path));
+    if let Some(host) = &req.host {
+        r = r.set("Host", host);
+    }
+    if let Some(a) = authorization {
+        r = r.set("Authorization", a);
+    }
+    let resp = match r.call() {
+        Ok(resp) => resp,
+        Err(ureq::Error::Status(_, resp)) => resp,
+        Err(e) => panic!("request {} failed: {e}", req.describe()),
+    };
+    let challenges = resp
+        .all("www-authenticate")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    (resp.status(), challenges)
+}
+
+fn status_of(port: u16, req: &Request) -> u16 {
     if let Some(creds) = &req.basic {
         let token = base64::engine::general_purpose::STANDARD.encode(creds.as_bytes());
-        r = r.set("Authorization", &format!("Basic {token}"));
+        return send(port, req, Some(&format!("Basic {token}"))).0;
     }
-    match r.call() {
-        Ok(resp) => resp.status(),
-        Err(ureq::Error::Status(code, _)) => code,
-        Err(e) => panic!("request {} failed: {e}", req.path),
-    }
+    let (status, challenges) = send(port, req, None);
+    let Some(creds) = &req.digest else {
+        return status;
+    };
+    // Digest: answer the server's challenge, as a browser would.
+    let Some(challenge) = challenges
+        .iter()
+        .find(|c| c.trim_start().to_ascii_lowercase().starts_with("digest"))
+    else {
+        return status; // no Digest challenge: the server did not ask for one
+    };
+    let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
+    let mut prompt =
+        digest_auth::parse(challenge).expect("a Digest challenge the client understands");
+    let context = digest_auth::AuthContext::new_with_method(
+        user,
+        password,
+        req.path.as_str(),
+        Option::<&[u8]>::None,
+        digest_auth::HttpMethod(req.method.clone().into()),
+    );
+    let answer = prompt.respond(&context).expect("digest answer");
+    send(port, req, Some(&answer.to_header_string())).0
+}
+
+/// The last lines of the server's error log, for failure messages.
+fn log_tail(root: &Path) -> String {
+    let log = std::fs::read_to_string(root.join("logs/error.log")).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join("\n    ")
 }
 
 /// authlint's findings on the instantiated tree, as (code, relative file, line).
@@ -324,8 +390,9 @@ fn run_scenario(name: &str) -> Result<(), String> {
                 let got = status_of(port, req);
                 if got != req.status {
                     problems.push(format!(
-                        "{} {} (basic {:?}): got {got}, expected {}",
-                        req.method, req.path, req.basic, req.status
+                        "{}: expected {}, observed {got}",
+                        req.describe(),
+                        req.status
                     ));
                 }
             }
@@ -338,6 +405,9 @@ fn run_scenario(name: &str) -> Result<(), String> {
         problems.push(format!(
             "authlint findings differ:\n  expected {want:?}\n  got      {got:?}"
         ));
+    }
+    if !problems.is_empty() {
+        problems.push(format!("server log (tail):\n    {}", log_tail(&root)));
     }
     if std::env::var_os("AUTHLINT_KEEP").is_some() {
         eprintln!("{name}: kept {}", tmp.keep().display());
