@@ -336,6 +336,31 @@ fn status_of(port: u16, req: &Request) -> u16 {
     send(port, req, Some(&answer.to_header_string())).0
 }
 
+/// PIDs whose command line names `root` (our servers are started with paths under it).
+fn processes_mentioning(root: &Path) -> Vec<String> {
+    let needle = root.display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read(e.path().join("cmdline")).is_ok_and(|c| {
+                String::from_utf8_lossy(&c)
+                    .replace('\0', " ")
+                    .contains(&needle)
+            })
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 /// The last lines of the server's error log, for failure messages.
 fn log_tail(root: &Path) -> String {
     let log = std::fs::read_to_string(root.join("logs/error.log")).unwrap_or_default();
@@ -397,6 +422,10 @@ fn run_scenario(name: &str) -> Result<(), String> {
                 }
             }
             drop(server);
+            let left = processes_mentioning(&root);
+            if !left.is_empty() {
+                problems.push(format!("server processes outlived the scenario: {left:?}"));
+            }
         }
     }
     let got = findings(&root);
