@@ -16,6 +16,7 @@ corpus="${AUTHLINT_CORPUS:-../shared/corpus}"
 runs="${RUNS:-20}"
 hyperfine --warmup 3 --runs "$runs" -N -i --export-json "$work/h.json" \
   -n "1MB nginx.conf" "$bin check --format json --fail-on never $work/nginx/nginx.conf" \
+  -n "1MB (human)" "$bin check --format human --color never --fail-on never $work/nginx/nginx.conf" \
   -n "corpus" "$bin check --format json --fail-on never $corpus" >/dev/null
 python3 - "$work/h.json" <<'PY'
 import json, sys

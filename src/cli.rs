@@ -130,12 +130,14 @@ fn parse_map(s: &str) -> Result<(PathBuf, PathBuf), String> {
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Block-buffered: a line-buffered stdout costs a write per line of JSON.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let result = match cli.command {
         Command::Check(args) => check(&args, &mut out),
         Command::Rules { format } => list_rules(format, &mut out).map(|_| 0),
         Command::Explain { rule } => explain(&rule, &mut out),
-    };
+    }
+    .and_then(|code| out.flush().map(|_| code));
     match result {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`| head`): stop quietly.
@@ -216,10 +218,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     };
     report::render(out, &diags, &outcome.model.sources, &files, &ropts)?;
     out.flush()?;
+    // The process ends right after this: freeing a large model piece by piece is wasted
+    // work (a tenth of the run on a 1 MB config), so leave it to the OS.
+    let failed = fails(&diags, args.fail_on);
+    std::mem::forget(outcome.model);
+    std::mem::forget(diags);
     if !found.missing.is_empty() || nothing_read {
         return Ok(2);
     }
-    Ok(if fails(&diags, args.fail_on) { 1 } else { 0 })
+    Ok(if failed { 1 } else { 0 })
 }
 
 fn fails(diags: &[Diagnostic], fail_on: FailOn) -> bool {

@@ -3,7 +3,7 @@
 //! the nginx documentation's directive list (syntax and contexts). Nothing here is typed
 //! by hand; the tables are parsed once, on first use.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::OnceLock;
 
 const APACHE_TABLE: &str = include_str!("../../data/apache2-directives.txt");
@@ -41,7 +41,7 @@ pub struct NginxDirective {
 
 struct Tables {
     apache: BTreeMap<String, ApacheDirective>,
-    nginx: BTreeMap<String, Vec<NginxDirective>>,
+    nginx: HashMap<String, Vec<NginxDirective>>,
     nginx_contexts: BTreeSet<String>,
 }
 
@@ -111,8 +111,8 @@ fn parse_apache(text: &str) -> BTreeMap<String, ApacheDirective> {
     out
 }
 
-fn parse_nginx(text: &str) -> BTreeMap<String, Vec<NginxDirective>> {
-    let mut out: BTreeMap<String, Vec<NginxDirective>> = BTreeMap::new();
+fn parse_nginx(text: &str) -> HashMap<String, Vec<NginxDirective>> {
+    let mut out: HashMap<String, Vec<NginxDirective>> = HashMap::new();
     for line in text.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         let (Some(name), Some(module), Some(syntax), Some(contexts)) =
@@ -186,22 +186,15 @@ pub const NGINX_SPECIAL_BODIES: &[&str] = &[
 /// that context names a context itself (or has a special body), and takes no plain address
 /// (as `server` does inside `upstream`). `None` when the documentation does not know it.
 pub fn nginx_takes_block(name: &str, context: &str) -> Option<bool> {
-    let rows: Vec<&NginxDirective> = nginx(name)
-        .iter()
-        .filter(|r| {
-            r.contexts
-                .iter()
-                .any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context))
-        })
-        .collect();
-    if rows.is_empty() {
-        return None;
-    }
+    let allowed_here = |r: &&NginxDirective| {
+        r.contexts
+            .iter()
+            .any(|c| c == "any" || c == context || c.split_whitespace().next() == Some(context))
+    };
+    let mut rows = nginx(name).iter().filter(allowed_here).peekable();
+    rows.peek()?;
     let is_context = nginx_is_context(name) || NGINX_SPECIAL_BODIES.contains(&name);
-    Some(
-        rows.iter()
-            .any(|r| is_context && !r.syntax.starts_with("address")),
-    )
+    Some(is_context && rows.any(|r| !r.syntax.starts_with("address")))
 }
 
 #[cfg(test)]

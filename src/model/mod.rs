@@ -43,6 +43,9 @@ pub struct Model {
     pub password_refs: Vec<PasswordRef>,
     /// Why each file is part of the run (`--list-files`).
     pub reasons: BTreeMap<FileId, String>,
+    /// The syntax trees, kept with the model they were built into.
+    pub apache_asts: BTreeMap<FileId, crate::syntax::apache::ApacheAst>,
+    pub nginx_asts: BTreeMap<FileId, crate::syntax::nginx::NginxAst>,
 }
 
 /// A password, digest or group file named by a directive.
@@ -99,6 +102,8 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         diagnostics,
         password_refs,
         reasons,
+        apache_asts: loader.apache,
+        nginx_asts: loader.nginx,
     }
 }
 

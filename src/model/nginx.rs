@@ -187,10 +187,12 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
         });
         let root = model.contexts.len() - 1;
         model.roots.push(root);
+        // Borrow the statements out of the AST while expanding (no copy of the whole
+        // file), and put them back afterwards: a later file may include this one.
         let stmts = loader
             .nginx
-            .get(&id)
-            .map(|a| a.stmts.clone())
+            .get_mut(&id)
+            .map(|a| std::mem::take(&mut a.stmts))
             .unwrap_or_default();
         let candidates = if is_main {
             vec!["main".to_string()]
@@ -208,6 +210,9 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
             reported_deep: false,
         };
         b.expand(&stmts, root, &candidates);
+        if let Some(ast) = loader.nginx.get_mut(&id) {
+            ast.stmts = stmts;
+        }
     }
     model
 }

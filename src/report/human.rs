@@ -72,7 +72,7 @@ struct Report {
 
 /// The displayable text of each file, made once per run rather than once per finding.
 #[derive(Default)]
-struct Texts(BTreeMap<FileId, Arc<str>>);
+struct Texts(BTreeMap<FileId, Arc<ShownText>>);
 
 impl Texts {
     /// Only for files whose snippets may be shown (see [`snippet_allowed`]).
@@ -80,7 +80,7 @@ impl Texts {
         let text = self
             .0
             .entry(src.id)
-            .or_insert_with(|| same_length_safe(&src.display_text()).into())
+            .or_insert_with(|| Arc::new(ShownText::new(same_length_safe(&src.display_text()))))
             .clone();
         let name = terminal_text(&src.path.display().to_string(), false).into_owned();
         NamedSource::new(name, Shown { text })
@@ -121,7 +121,7 @@ impl Report {
             if Some(file) == main {
                 if snippet_allowed(src) {
                     let source = texts.source(src);
-                    report.labels = labeled_spans(&source.inner().text, &labels);
+                    report.labels = labeled_spans(&source.inner().text.text, &labels);
                     report.source = Some(source);
                 } else {
                     for (label, _) in &labels {
@@ -158,7 +158,7 @@ impl Report {
         if snippet_allowed(src) {
             let source = texts.source(src);
             note.message = format!("see also {path}");
-            note.labels = labeled_spans(&source.inner().text, labels);
+            note.labels = labeled_spans(&source.inner().text.text, labels);
             note.source = Some(source);
         } else {
             let lines: Vec<String> = labels.iter().map(|(l, _)| at_line(sources, l)).collect();
@@ -266,9 +266,33 @@ fn same_length_safe(text: &str) -> String {
     out
 }
 
+/// A file's displayable text with its line starts, shared by every finding in it.
+struct ShownText {
+    text: String,
+    line_starts: Vec<usize>,
+}
+
+impl ShownText {
+    fn new(text: String) -> ShownText {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        ShownText { text, line_starts }
+    }
+    /// 0-based line of a byte offset.
+    fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        }
+    }
+}
+
 /// Shown text whose reported columns count characters, as ours do (miette counts bytes).
+/// Snippets are cut from a window of the lines around the span, so a finding in a large
+/// file costs the lines it shows, not the whole file.
 struct Shown {
-    text: Arc<str>,
+    text: Arc<ShownText>,
 }
 
 impl SourceCode for Shown {
@@ -278,22 +302,40 @@ impl SourceCode for Shown {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = <str as SourceCode>::read_span(&self.text, span, before, after)?;
-        if inner.column() == 0 {
-            return Ok(inner);
-        }
-        let offset = inner.span().offset();
-        let column = self
+        let t = &self.text;
+        let start = span.offset().min(t.text.len());
+        let end = (start + span.len()).min(t.text.len());
+        let first = t.line_of(start).saturating_sub(before);
+        let last = t.line_of(end.saturating_sub(1).max(start)) + after;
+        let w_start = t.line_starts.get(first).copied().unwrap_or(0);
+        let w_end = t
+            .line_starts
+            .get(last + 1)
+            .copied()
+            .unwrap_or(t.text.len())
+            .max(end);
+        let window = t.text.get(w_start..w_end).ok_or(MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((start - w_start).into(), end - start);
+        let inner = <str as SourceCode>::read_span(window, &local, before, after)?;
+        let offset = inner.span().offset() + w_start;
+        let column = t
             .text
-            .get(..offset)
-            .map(|head| head.rsplit('\n').next().unwrap_or("").chars().count())
+            .get(t.line_starts.get(t.line_of(offset)).copied().unwrap_or(0)..offset)
+            .map(|head| head.chars().count())
             .unwrap_or_else(|| inner.column());
-        Ok(Box::new(CharColumn { inner, column }))
+        Ok(Box::new(CharColumn {
+            span: SourceSpan::new(offset.into(), inner.span().len()),
+            line: inner.line() + first,
+            inner,
+            column,
+        }))
     }
 }
 
 struct CharColumn<'a> {
     inner: Box<dyn SpanContents<'a> + 'a>,
+    span: SourceSpan,
+    line: usize,
     column: usize,
 }
 
@@ -302,13 +344,13 @@ impl<'a> SpanContents<'a> for CharColumn<'a> {
         self.inner.data()
     }
     fn span(&self) -> &SourceSpan {
-        self.inner.span()
+        &self.span
     }
     fn name(&self) -> Option<&str> {
         self.inner.name()
     }
     fn line(&self) -> usize {
-        self.inner.line()
+        self.line
     }
     fn column(&self) -> usize {
         self.column
