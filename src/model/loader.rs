@@ -23,8 +23,9 @@ pub struct Loader<'a> {
     failed: BTreeMap<PathBuf, ()>,
     /// Why each file is part of the run.
     pub reasons: BTreeMap<FileId, String>,
-    /// The paths the user named (absolute): a file reached under them counts as linted.
-    roots: Vec<PathBuf>,
+    /// The paths the user named (absolute, and as named): a file reached under them counts
+    /// as linted and is shown under the name the user gave.
+    roots: Vec<(PathBuf, PathBuf)>,
 }
 
 impl<'a> Loader<'a> {
@@ -39,7 +40,7 @@ impl<'a> Loader<'a> {
             linted: Vec::new(),
             failed: BTreeMap::new(),
             reasons: BTreeMap::new(),
-            roots: roots.iter().map(|r| absolute(r)).collect(),
+            roots: roots.iter().map(|r| (absolute(r), r.clone())).collect(),
         }
     }
 
@@ -121,13 +122,10 @@ impl<'a> Loader<'a> {
             }
         };
         let abs = absolute(local);
-        let inside = self.roots.iter().any(|r| abs.starts_with(r));
-        let origin = if inside {
-            Origin::Linted
-        } else {
-            Origin::Followed
-        };
-        let id = self.sources.add(local.to_path_buf(), kind, origin, text);
+        let named = self.roots.iter().find_map(|(a, named)| abs.strip_prefix(a).ok().map(|rest| named.join(rest)));
+        let inside = named.is_some();
+        let origin = if inside { Origin::Linted } else { Origin::Followed };
+        let id = self.sources.add(named.unwrap_or_else(|| local.to_path_buf()), kind, origin, text);
         let line = self
             .sources
             .get(via.file)

@@ -7,9 +7,11 @@ pub static RULE: Rule = Rule {
     severity: Severity::Error,
     default_enabled: true,
     summary: "An include forms a cycle or matches far too many files",
-    why: "A file that includes itself (directly or through others) makes the server fail at \
-          start-up, and a wildcard such as `/*/*/*.conf` pulls in files nobody meant to load. \
-          authlint stops following such includes and says where they are.",
+    why: "A file that includes itself (directly or through others) stops the server from \
+          starting: Apache gives up with \"Exceeded maximum include depth of 128\", and nginx \
+          1.22 crashes with a segmentation fault without a word. A wildcard such as \
+          `/*/*/*.conf` pulls in files nobody meant to load. authlint stops following such \
+          includes and says where they are.",
     bad: &[&[
         Example {
             path: "conf/httpd.conf",
@@ -30,6 +32,6 @@ pub static RULE: Rule = Rule {
             text: "ServerName example.org\n",
         },
     ]],
-    evidence: &[],
+    evidence: &["scenario: apache_include_cycle", "scenario: nginx_include_cycle"],
     check: Check::Builtin,
 };
