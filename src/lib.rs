@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod diag;
 pub mod discover;
+pub mod htpasswd;
 pub mod model;
 pub mod report;
 pub mod rules;

@@ -122,10 +122,22 @@ impl<'a> Loader<'a> {
             }
         };
         let abs = absolute(local);
-        let named = self.roots.iter().find_map(|(a, named)| abs.strip_prefix(a).ok().map(|rest| named.join(rest)));
+        let named = self
+            .roots
+            .iter()
+            .find_map(|(a, named)| abs.strip_prefix(a).ok().map(|rest| named.join(rest)));
         let inside = named.is_some();
-        let origin = if inside { Origin::Linted } else { Origin::Followed };
-        let id = self.sources.add(named.unwrap_or_else(|| local.to_path_buf()), kind, origin, text);
+        let origin = if inside {
+            Origin::Linted
+        } else {
+            Origin::Followed
+        };
+        let id = self.sources.add(
+            named.unwrap_or_else(|| local.to_path_buf()),
+            kind,
+            origin,
+            text,
+        );
         let line = self
             .sources
             .get(via.file)

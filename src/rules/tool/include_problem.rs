@@ -32,6 +32,9 @@ pub static RULE: Rule = Rule {
             text: "ServerName example.org\n",
         },
     ]],
-    evidence: &["scenario: apache_include_cycle", "scenario: nginx_include_cycle"],
+    evidence: &[
+        "scenario: apache_include_cycle",
+        "scenario: nginx_include_cycle",
+    ],
     check: Check::Builtin,
 };

@@ -1,0 +1,1 @@
+//! Password-file parsing (being written).

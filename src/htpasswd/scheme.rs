@@ -1,0 +1,1 @@
+//! Hash schemes (being written).

@@ -1,0 +1,1 @@
+//! Password verification (being written).
