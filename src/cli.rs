@@ -2,17 +2,24 @@
 //! exit code. Printing goes through `report/`.
 //!
 //! Exit codes: 0 nothing reached `--fail-on`; 1 something did; 2 usage error, a named path
-//! that does not exist, or no input could be read.
+//! that does not exist, or no input could be read. `htpasswd verify`: 0 the password
+//! matches, 1 it does not or the user is absent, 2 an error or a hash authlint cannot
+//! compute.
 
 use crate::diag::{Diagnostic, Severity};
-use crate::discover::{discover, Dialect, DiscoverOptions};
+use crate::discover::{
+    classify_by_name, discover, skipped, unreadable, Dialect, DiscoverOptions, Found,
+};
+use crate::htpasswd::file::{lookup, Lookup};
+use crate::htpasswd::scheme::{classify, CryptLib, Server};
+use crate::htpasswd::verify::{verify, Verdict};
 use crate::model::paths::PathMap;
 use crate::model::ModelOptions;
 use crate::report::{self, FileEntry, Format, ReportOptions};
 use crate::rules::{self, Rule};
-use crate::source::{DiskFs, DEFAULT_SIZE_CAP};
+use crate::source::{DiskFs, FileKind, Fs, Read, DEFAULT_SIZE_CAP};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -42,6 +49,128 @@ pub enum Command {
         /// A rule code (AL101) or name (auth-type-without-auth-name).
         rule: String,
     },
+    /// Password, digest and group files on their own: lint them, or check a password.
+    Htpasswd {
+        #[command(subcommand)]
+        command: HtpasswdCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HtpasswdCommand {
+    /// Lint password, digest and group files with the password-file rules (AL3xx) only.
+    Check(HtpasswdCheckArgs),
+    /// Check a user's password exactly as Apache or nginx would decide it.
+    #[command(long_about = VERIFY_ABOUT)]
+    Verify(VerifyArgs),
+}
+
+const VERIFY_ABOUT: &str = "\
+Check a user's password exactly as Apache or nginx would decide it.
+
+The entry is found as the named server finds it (the first line for the user wins; Apache
+trims the line and joins backslash-continued lines, nginx does neither), and the hash is
+checked as that server does: Apache's APR computes bcrypt ($2y$/$2a$, cost 4..17), $apr1$
+and {SHA} itself and hands the rest to crypt(3); nginx computes $apr1$, {SHA}, {SSHA} and
+{PLAIN} itself. A hash the server cannot verify (say {SSHA} on Apache) is a mismatch, as
+the server would answer. Every crypt(3) scheme of a Debian 12 system (libxcrypt: bcrypt,
+$1$, $5$, $6$, DES, bigcrypt, BSDi DES, yescrypt, gost-yescrypt, scrypt, sha1crypt, Sun
+MD5, NT) is computed natively in Rust; authlint never calls the system's crypt(3). A hash
+it cannot compute (say yescrypt needing more than 1 GiB) is reported, never guessed.
+The final comparison is constant-time.
+
+The password is never taken from the command line. Pipe it with --password-stdin; reading
+it from the terminal without echo is not available in this build.
+
+Exit codes: 0 the password matches; 1 it does not, or the user is not in the file; 2 an
+error, or a hash authlint cannot compute.";
+
+#[derive(Args, Debug)]
+pub struct HtpasswdCheckArgs {
+    /// Password, digest or group files (or directories holding them).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// What a file whose name does not say is (default: htpasswd).
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// The server that reads the files. Without it, only what every server would refuse is
+    /// reported.
+    #[arg(long, value_enum)]
+    pub server: Option<ServerArg>,
+    /// The target platform's crypt(3): which hash schemes the servers can hand it.
+    #[arg(long, value_enum, default_value_t = CryptLibArg::Libxcrypt)]
+    pub crypt_lib: CryptLibArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_CAP)]
+    pub max_file_size: u64,
+    /// When to use colors (human format). NO_COLOR is respected with `auto`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Print findings only, no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The htpasswd file.
+    pub file: PathBuf,
+    /// The user name, as the client sends it.
+    pub user: String,
+    /// Decide as this server does (`apache` is what `htpasswd -v` does).
+    #[arg(long, value_enum, default_value_t = ServerArg::Apache)]
+    pub server: ServerArg,
+    /// Read the password from standard input: the first line, without its newline.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ServerArg {
+    Apache,
+    Nginx,
+}
+
+impl From<ServerArg> for Server {
+    fn from(s: ServerArg) -> Server {
+        match s {
+            ServerArg::Apache => Server::Apache,
+            ServerArg::Nginx => Server::Nginx,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CryptLibArg {
+    /// libxcrypt: Debian 11+, Ubuntu 20.04+, Fedora, RHEL 8+.
+    Libxcrypt,
+    /// glibc's own libcrypt: Debian 10 and older, CentOS 7.
+    Glibc,
+    /// musl: Alpine.
+    Musl,
+}
+
+impl From<CryptLibArg> for CryptLib {
+    fn from(c: CryptLibArg) -> CryptLib {
+        match c {
+            CryptLibArg::Libxcrypt => CryptLib::Libxcrypt,
+            CryptLibArg::Glibc => CryptLib::Glibc,
+            CryptLibArg::Musl => CryptLib::Musl,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum KindArg {
+    Htpasswd,
+    Htdigest,
+    Htgroup,
 }
 
 #[derive(Args, Debug)]
@@ -78,6 +207,9 @@ pub struct CheckArgs {
     /// Print findings only, no summary line.
     #[arg(long, short)]
     pub quiet: bool,
+    /// The target platform's crypt(3): which hash schemes the servers can hand it.
+    #[arg(long, value_enum, default_value_t = CryptLibArg::Libxcrypt)]
+    pub crypt_lib: CryptLibArg,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -136,6 +268,12 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check(&args, &mut out),
         Command::Rules { format } => list_rules(format, &mut out).map(|_| 0),
         Command::Explain { rule } => explain(&rule, &mut out),
+        Command::Htpasswd {
+            command: HtpasswdCommand::Check(args),
+        } => htpasswd_check(&args, &mut out),
+        Command::Htpasswd {
+            command: HtpasswdCommand::Verify(args),
+        } => htpasswd_verify(&args, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code));
     match result {
@@ -175,6 +313,8 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         } else {
             args.paths.clone()
         },
+        crypt_lib: Some(args.crypt_lib.into()),
+        assume_server: None,
     };
     let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
     if args.list_files {
@@ -185,7 +325,43 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         }
         return Ok(if found.missing.is_empty() { 0 } else { 2 });
     }
-    let mut diags = outcome.diagnostics;
+    let failed = render_outcome(
+        out,
+        outcome,
+        &Rendering {
+            format: args.format,
+            color: args.color,
+            quiet: args.quiet,
+            fail_on: args.fail_on,
+        },
+        |_| true,
+    )?;
+    if !found.missing.is_empty() || nothing_read {
+        return Ok(2);
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// How to print a run's findings.
+struct Rendering {
+    format: OutputFormat,
+    color: ColorArg,
+    quiet: bool,
+    fail_on: FailOn,
+}
+
+/// Sort and print the findings `keep` accepts; says whether one reached `--fail-on`.
+fn render_outcome(
+    out: &mut dyn Write,
+    outcome: crate::Outcome,
+    how: &Rendering,
+    keep: impl Fn(&Diagnostic) -> bool,
+) -> std::io::Result<bool> {
+    let mut diags: Vec<Diagnostic> = outcome
+        .diagnostics
+        .into_iter()
+        .filter(|d| keep(d))
+        .collect();
     report::sort_diagnostics(&mut diags, &outcome.model.sources);
     let files: Vec<FileEntry> = outcome
         .model
@@ -197,7 +373,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
             kind: f.kind.as_str(),
         })
         .collect();
-    let color = match args.color {
+    let color = match how.color {
         ColorArg::Always => true,
         ColorArg::Never => false,
         ColorArg::Auto => {
@@ -206,7 +382,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         }
     };
     let ropts = ReportOptions {
-        format: match args.format {
+        format: match how.format {
             OutputFormat::Human => Format::Human,
             OutputFormat::Compact => Format::Compact,
             OutputFormat::Json => Format::Json,
@@ -214,19 +390,200 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         color,
         width: terminal_width(),
         links: false,
-        quiet: args.quiet,
+        quiet: how.quiet,
     };
     report::render(out, &diags, &outcome.model.sources, &files, &ropts)?;
     out.flush()?;
     // The process ends right after this: freeing a large model piece by piece is wasted
     // work (a tenth of the run on a 1 MB config), so leave it to the OS.
-    let failed = fails(&diags, args.fail_on);
+    let failed = fails(&diags, how.fail_on);
     std::mem::forget(outcome.model);
     std::mem::forget(diags);
-    if !found.missing.is_empty() || nothing_read {
+    Ok(failed)
+}
+
+/// `authlint htpasswd check FILE...`: the AL3xx rules on the named files alone.
+fn htpasswd_check(args: &HtpasswdCheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    let fs = DiskFs;
+    let default_kind = match args.kind {
+        None | Some(KindArg::Htpasswd) => FileKind::Htpasswd,
+        Some(KindArg::Htdigest) => FileKind::Htdigest,
+        Some(KindArg::Htgroup) => FileKind::Htgroup,
+    };
+    let mut files = Vec::new();
+    let mut pre = Vec::new();
+    let mut missing = false;
+    for path in &args.files {
+        if fs.is_dir(path) {
+            let opts = DiscoverOptions {
+                size_cap: args.max_file_size,
+                ..DiscoverOptions::default()
+            };
+            let found = discover(std::slice::from_ref(path), &opts, &fs);
+            pre.extend(found.diagnostics);
+            files.extend(
+                found
+                    .files
+                    .into_iter()
+                    .filter(|f| f.kind.is_password_file()),
+            );
+            continue;
+        }
+        if !fs.exists(path) {
+            eprintln!("authlint: {}: no such file or directory", path.display());
+            missing = true;
+            continue;
+        }
+        let kind = match classify_by_name(path) {
+            Some((k, reason)) if k.is_password_file() => (k, reason),
+            Some((_, reason)) => {
+                pre.push(skipped(path, format!("not a password file ({reason})")));
+                continue;
+            }
+            None => (
+                default_kind,
+                format!(
+                    "named on the command line, read as {}",
+                    default_kind.as_str()
+                ),
+            ),
+        };
+        match fs.read(path, args.max_file_size) {
+            Read::Text { text, lossy } => {
+                if lossy {
+                    pre.push(unreadable(
+                        path,
+                        "file is not valid UTF-8; invalid bytes were replaced before linting",
+                    ));
+                }
+                files.push(Found {
+                    path: path.clone(),
+                    kind: kind.0,
+                    reason: kind.1,
+                    text,
+                });
+            }
+            Read::Binary => pre.push(skipped(path, "binary file (contains NUL bytes)")),
+            Read::TooLarge { size } => pre.push(skipped(
+                path,
+                format!(
+                    "{size} bytes is over the size cap of {} bytes",
+                    args.max_file_size
+                ),
+            )),
+            Read::NotRegular { what } => pre.push(skipped(
+                path,
+                format!("{what}, not a regular file; never opened"),
+            )),
+            Read::Error { reason } => {
+                pre.push(unreadable(path, format!("cannot be read: {reason}")))
+            }
+        }
+    }
+    let nothing_read = files.is_empty();
+    let model_opts = ModelOptions {
+        size_cap: args.max_file_size,
+        linted_roots: args.files.clone(),
+        crypt_lib: Some(args.crypt_lib.into()),
+        assume_server: args.server.map(Server::from),
+        ..ModelOptions::default()
+    };
+    let outcome = crate::lint_found(files, pre, &model_opts, &fs);
+    let failed = render_outcome(
+        out,
+        outcome,
+        &Rendering {
+            format: args.format,
+            color: args.color,
+            quiet: args.quiet,
+            fail_on: args.fail_on,
+        },
+        |d| d.code.starts_with("AL3") || d.code == "AL003" || d.code == "AL004",
+    )?;
+    if missing || nothing_read {
         return Ok(2);
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// `authlint htpasswd verify FILE USER`: 0 match, 1 mismatch or no such user, 2 error.
+fn htpasswd_verify(args: &VerifyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    let server = Server::from(args.server);
+    let server_name = crate::rules::htpasswd::server_name(server);
+    let user = crate::rules::htpasswd::quoted(&args.user);
+    if args.user.is_empty() || args.user.contains(':') {
+        eprintln!("authlint: {user} cannot be a user name: Basic auth ends the name at the first `:`, and an empty one is never looked up");
+        return Ok(2);
+    }
+    if !args.password_stdin {
+        if std::io::stdin().is_terminal() {
+            eprintln!(
+                "authlint: reading the password from the terminal without echo is not available in this build; \
+                 pipe it instead: `authlint htpasswd verify FILE USER --password-stdin < password-file`"
+            );
+        } else {
+            eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
+        }
+        return Ok(2);
+    }
+    let password = read_password(std::io::stdin().lock())?;
+    let path = args.file.display().to_string();
+    let (text, lossy) = match DiskFs.read(&args.file, DEFAULT_SIZE_CAP) {
+        Read::Text { text, lossy } => (text, lossy),
+        Read::Binary => return fail(&format!("{path}: binary file (contains NUL bytes)")),
+        Read::TooLarge { size } => {
+            return fail(&format!("{path}: {size} bytes is over the size cap"))
+        }
+        Read::NotRegular { what } => return fail(&format!("{path}: {what}, not a regular file")),
+        Read::Error { reason } => return fail(&format!("{path}: {reason}")),
+    };
+    let (line, hash) = match lookup(&text, server, &args.user) {
+        Lookup::NotFound => {
+            writeln!(
+                out,
+                "{path}: user {user} not found (as {server_name} reads the file)"
+            )?;
+            return Ok(1);
+        }
+        Lookup::Found { line, hash } => (line, hash),
+    };
+    if lossy && hash.contains('\u{fffd}') {
+        return fail(&format!(
+            "{path}:{line}: the entry for user {user} holds bytes that are not UTF-8; authlint cannot verify it"
+        ));
+    }
+    let scheme = classify(&hash).scheme;
+    match verify(server, &hash, &password) {
+        Verdict::Match => {
+            writeln!(out, "{path}:{line}: password for user {user} matches ({scheme} hash, as {server_name} decides)")?;
+            Ok(0)
+        }
+        Verdict::Mismatch => {
+            writeln!(out, "{path}:{line}: password for user {user} does not match ({scheme} hash, as {server_name} decides)")?;
+            Ok(1)
+        }
+        Verdict::Unverifiable(why) => fail(&format!(
+            "{path}:{line}: cannot verify the {scheme} hash of user {user}: {why}"
+        )),
+    }
+}
+
+fn fail(message: &str) -> std::io::Result<u8> {
+    eprintln!("authlint: {message}");
+    Ok(2)
+}
+
+/// The first line of `input` without its line ending, at most 64 KiB.
+fn read_password(input: impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut line = Vec::new();
+    input.take(64 * 1024).read_until(b'\n', &mut line)?;
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    Ok(line)
 }
 
 fn fails(diags: &[Diagnostic], fail_on: FailOn) -> bool {

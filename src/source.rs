@@ -306,6 +306,11 @@ pub trait Fs: Sync {
     /// Expand a glob pattern (fnmatch-style), sorted, bounded by `limit` matches and a walk
     /// budget. The bool says whether a bound was hit.
     fn glob(&self, pattern: &str, limit: usize) -> (Vec<PathBuf>, bool);
+    /// Unix permission bits (`st_mode & 0o7777`, symlinks followed) of a file or directory;
+    /// `None` when unknown.
+    fn mode(&self, _path: &Path) -> Option<u32> {
+        None
+    }
 }
 
 /// Decode bytes: NUL means binary; invalid UTF-8 is replaced and flagged.
@@ -390,6 +395,12 @@ impl Fs for DiskFs {
             }
         }
         (out, hit)
+    }
+    fn mode(&self, path: &Path) -> Option<u32> {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
     }
     fn glob(&self, pattern: &str, limit: usize) -> (Vec<PathBuf>, bool) {
         glob_walk(pattern, limit, GLOB_VISIT_BUDGET, |dir| {
@@ -533,6 +544,8 @@ fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
 #[derive(Default, Clone)]
 pub struct MemFs {
     pub files: BTreeMap<PathBuf, Vec<u8>>,
+    /// Permission bits of files and directories; those not listed have none known.
+    pub modes: BTreeMap<PathBuf, u32>,
 }
 
 impl MemFs {
@@ -562,6 +575,9 @@ impl Fs for MemFs {
     }
     fn exists(&self, path: &Path) -> bool {
         self.files.contains_key(path) || self.is_dir(path)
+    }
+    fn mode(&self, path: &Path) -> Option<u32> {
+        self.modes.get(path).copied()
     }
     fn is_dir(&self, path: &Path) -> bool {
         self.files.keys().any(|k| k != path && k.starts_with(path))

@@ -324,3 +324,311 @@ fn broken_pipe_ends_quietly() {
         "{err}"
     );
 }
+
+// ---- htpasswd check / verify ----
+
+const BCRYPT_SECRET: &str = "$2y$05$wRFc2e6ei4HLbyrMwvZidO3ZuepezotcjHGmxH80Fjchgy7iBhFQG";
+
+/// Run authlint with `input` on stdin.
+fn authlint_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_authlint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().expect("stdin");
+        // authlint may exit (a usage error) before it reads: a closed pipe is fine here.
+        let _ = stdin.write_all(input);
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn codes_of(o: &Output) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn htpasswd_check_runs_only_password_rules_on_named_files() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let users = write(
+        t.path(),
+        "users",
+        &format!("\u{feff}alice:{BCRYPT_SECRET}\nbob:secret\ncarol:{BCRYPT_SECRET}  \n"),
+    );
+    let p = users.to_str().expect("utf-8 path");
+    let o = authlint(&["htpasswd", "check", "--format", "json", p]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let codes = codes_of(&o);
+    assert!(codes.iter().all(|c| c.starts_with("AL3")), "{codes:?}");
+    // BOM (both servers) and plaintext; carol's trailing blanks only matter to nginx.
+    assert_eq!(
+        codes.iter().filter(|c| *c == "AL301").count(),
+        1,
+        "{codes:?}"
+    );
+    assert!(codes.contains(&"AL303".to_string()), "{codes:?}");
+    let o = authlint(&[
+        "htpasswd", "check", "--server", "nginx", "--format", "json", p,
+    ]);
+    assert_eq!(codes_of(&o).iter().filter(|c| *c == "AL301").count(), 2);
+    let o = authlint(&[
+        "htpasswd", "check", "--server", "apache", "--format", "json", p,
+    ]);
+    assert_eq!(codes_of(&o).iter().filter(|c| *c == "AL301").count(), 1);
+    // No hash, no password in any output.
+    for format in ["human", "compact", "json"] {
+        let o = authlint(&[
+            "htpasswd", "check", "--color", "never", "--format", format, p,
+        ]);
+        let out = stdout(&o);
+        assert!(
+            !out.contains("wRFc2e6e") && !out.contains("secret"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn htpasswd_check_kind_and_exit_codes() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let digest = write(
+        t.path(),
+        "realms",
+        "alice:Members:151239DAA5F1408602543B81B1F68FB7\n",
+    );
+    let p = digest.to_str().expect("utf-8 path");
+    let o = authlint(&[
+        "htpasswd", "check", "--kind", "htdigest", "--format", "compact", p,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("AL302"), "{}", stdout(&o));
+    let clean = write(t.path(), "ok.htpasswd", &format!("alice:{BCRYPT_SECRET}\n"));
+    let o = authlint(&["htpasswd", "check", "-q", clean.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = authlint(&["htpasswd", "check", "/nonexistent/users"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(authlint(&["htpasswd", "check"]).status.code(), Some(2));
+}
+
+#[test]
+fn htpasswd_check_reports_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(t.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let users = write(t.path(), "users", &format!("alice:{BCRYPT_SECRET}\n"));
+    let p = users.to_str().expect("utf-8 path");
+    let set = |m: u32| {
+        std::fs::set_permissions(&users, std::fs::Permissions::from_mode(m)).expect("chmod")
+    };
+    set(0o666);
+    let o = authlint(&["htpasswd", "check", "--format", "json", p]);
+    assert_eq!(codes_of(&o), ["AL309"]);
+    assert_eq!(o.status.code(), Some(1));
+    set(0o644);
+    let o = authlint(&["htpasswd", "check", "--format", "json", p]);
+    assert_eq!(codes_of(&o), ["AL310"]);
+    assert_eq!(o.status.code(), Some(0), "AL310 is info");
+    set(0o640);
+    let o = authlint(&["htpasswd", "check", "--format", "json", p]);
+    assert!(codes_of(&o).is_empty());
+}
+
+#[test]
+fn check_lints_discovered_and_referenced_password_files() {
+    let t = tempfile::tempdir().expect("tempdir");
+    write(
+        t.path(),
+        "site/.htpasswd",
+        &format!("alice : {BCRYPT_SECRET}\n"),
+    );
+    write(
+        t.path(),
+        "auth/users",
+        &format!("alice:{BCRYPT_SECRET}  \n"),
+    );
+    write(
+        t.path(),
+        "nginx.conf",
+        &format!(
+            "events {{}}\nhttp {{ server {{ location / {{ auth_basic x; auth_basic_user_file {}; }} }} }}\n",
+            t.path().join("auth/users").display()
+        ),
+    );
+    let o = authlint(&[
+        "check",
+        "--format",
+        "json",
+        t.path().to_str().expect("utf-8"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let found: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or("").to_string(),
+                d["file"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(c, f)| c == "AL301" && f.ends_with("site/.htpasswd")),
+        "{found:?}"
+    );
+    // The referenced file is read as nginx reads it: the trailing blanks refuse alice.
+    assert!(
+        found
+            .iter()
+            .any(|(c, f)| c == "AL301" && f.ends_with("auth/users")),
+        "{found:?}"
+    );
+    let nginx_label = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|d| d["file"].as_str().unwrap_or("").ends_with("auth/users"))
+        .any(|d| {
+            d["labels"]
+                .to_string()
+                .contains("nginx reads the file named here")
+        });
+    assert!(nginx_label, "{}", stdout(&o));
+}
+
+#[test]
+fn htpasswd_verify_exit_codes() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let users = write(
+        t.path(),
+        "users",
+        &format!("alice:{BCRYPT_SECRET}\nbob:{BCRYPT_SECRET}  \nalice:$apr1$24ZldOv4$5ioZ/YkCRmHEItgDk/X5q/\n"),
+    );
+    let p = users.to_str().expect("utf-8 path");
+    let verify = |user: &str, server: &str, input: &[u8]| {
+        authlint_stdin(
+            &[
+                "htpasswd",
+                "verify",
+                p,
+                user,
+                "--server",
+                server,
+                "--password-stdin",
+            ],
+            input,
+        )
+    };
+    let o = verify("alice", "apache", b"secret\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains(":1: password for user \"alice\" matches"),
+        "{}",
+        stdout(&o)
+    );
+    // CRLF from a Windows pipe is not part of the password; no newline at all is fine too.
+    assert_eq!(
+        verify("alice", "nginx", b"secret\r\n").status.code(),
+        Some(0)
+    );
+    assert_eq!(verify("alice", "apache", b"secret").status.code(), Some(0));
+    let o = verify("alice", "apache", b"wrong\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("does not match"), "{}", stdout(&o));
+    // The first entry wins: the apr1 line 3 (also "secret") is never used.
+    assert!(verify("alice", "nginx", b"secret\n").status.code() == Some(0));
+    // Trailing blanks: Apache trims them, nginx keeps them in the hash.
+    assert_eq!(verify("bob", "apache", b"secret\n").status.code(), Some(0));
+    assert_eq!(verify("bob", "nginx", b"secret\n").status.code(), Some(1));
+    let o = verify("carol", "apache", b"secret\n");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("user \"carol\" not found"),
+        "{}",
+        stdout(&o)
+    );
+    // Never the hash or the password in the output.
+    let o = verify("alice", "apache", b"secret\n");
+    let all = format!("{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        !all.contains("wRFc2e6e") && !all.contains("secret\n"),
+        "{all}"
+    );
+}
+
+#[test]
+fn htpasswd_verify_errors_exit_2() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let users = write(t.path(), "users", &format!("alice:{BCRYPT_SECRET}\n"));
+    let p = users.to_str().expect("utf-8 path");
+    // Without --password-stdin the password is never read (stdin here is not a terminal).
+    let o = authlint(&["htpasswd", "verify", p, "alice"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--password-stdin"));
+    let o = authlint_stdin(
+        &[
+            "htpasswd",
+            "verify",
+            "/nonexistent/users",
+            "alice",
+            "--password-stdin",
+        ],
+        b"secret\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = authlint_stdin(
+        &["htpasswd", "verify", p, "al:ice", "--password-stdin"],
+        b"secret\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // The password is not an argument.
+    let o = authlint(&["htpasswd", "verify", p, "alice", "secret"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn htpasswd_verify_on_a_terminal_without_password_stdin_exits_2() {
+    // A pseudo-terminal from util-linux `script`; skipped loudly where it is missing.
+    let have_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    if !have_script {
+        eprintln!("SKIPPED: util-linux `script` is not installed; no pseudo-terminal to test with");
+        return;
+    }
+    let t = tempfile::tempdir().expect("tempdir");
+    let users = write(t.path(), "users", &format!("alice:{BCRYPT_SECRET}\n"));
+    let cmd = format!(
+        "{} htpasswd verify {} alice",
+        env!("CARGO_BIN_EXE_authlint"),
+        users.display()
+    );
+    let o = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("script runs");
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("without echo is not available"),
+        "{}",
+        stdout(&o)
+    );
+}

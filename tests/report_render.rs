@@ -9,7 +9,7 @@ use authlint::Outcome;
 use std::path::PathBuf;
 
 const CONF: &str = "<Directory /srv/www/admin>\n    AuthType Basic\n    AuthUserFile /srv/auth/.htpasswd\n    Require valid-user\n</Directory>\nInclude /etc/private/extra.conf\n";
-const HASH: &str = "$apr1$abcdefgh$0123456789abcdefghijkl";
+const HASH: &str = "$2y$05$wRFc2e6ei4HLbyrMwvZidO3ZuepezotcjHGmxH80Fjchgy7iBhFQG"; // a real, sound entry
 /// Reached by `Include` from outside the linted paths: located, never quoted.
 const EXTRA: &str =
     "<Directory /srv/www/ops>\n    AuthType Basic\n    # TopSecretComment\n</Directory>\n";

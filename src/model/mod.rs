@@ -10,6 +10,8 @@ pub mod paths;
 
 use crate::diag::Diagnostic;
 use crate::discover::Found;
+use crate::htpasswd::file::{Access, Format, PasswordFile};
+use crate::htpasswd::scheme::{CryptLib, Server};
 use crate::source::{FileId, FileKind, Fs, SourceMap, Span};
 use paths::{normalize, PathMap};
 use std::collections::BTreeMap;
@@ -27,6 +29,10 @@ pub struct ModelOptions {
     /// The paths the user named: files reached through includes under them are linted
     /// (content shown); files outside them are followed (content never shown).
     pub linted_roots: Vec<PathBuf>,
+    /// The target platform's crypt(3) (`--crypt-lib`); `None`: libxcrypt, as on Debian 12.
+    pub crypt_lib: Option<CryptLib>,
+    /// The server that reads password files no linted config names (`--server`).
+    pub assume_server: Option<Server>,
 }
 
 /// Everything the rules see.
@@ -41,6 +47,14 @@ pub struct Model {
     pub diagnostics: Vec<Diagnostic>,
     /// Password, digest and group files the configs name.
     pub password_refs: Vec<PasswordRef>,
+    /// Every password, digest and group file of the run (found by name or named by a
+    /// directive), parsed line by line.
+    pub password_files: BTreeMap<FileId, PasswordFile>,
+    /// The crypt(3) the servers are assumed to call.
+    pub crypt_lib: CryptLib,
+    /// The server assumed to read password files that no linted config names; `None`:
+    /// unknown, so only what every server would refuse is reported.
+    pub assumed_server: Option<Server>,
     /// Why each file is part of the run (`--list-files`).
     pub reasons: BTreeMap<FileId, String>,
     /// The syntax trees, kept with the model they were built into.
@@ -53,6 +67,13 @@ pub struct Model {
 pub struct PasswordRef {
     /// The directive's path argument.
     pub span: Span,
+    /// The directive's name (`AuthUserFile`, `auth_basic_user_file`).
+    pub directive: Span,
+    /// The server whose config holds the directive.
+    pub server: Server,
+    /// Where the directive stands: an Apache [`apache::ScopeId`] or an nginx
+    /// [`nginx::CtxId`], per `server`.
+    pub scope: usize,
     pub kind: FileKind,
     /// The path as the server sees it (relative paths resolved).
     pub server_path: PathBuf,
@@ -86,6 +107,7 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         },
     );
     let password_refs = load_password_files(&mut loader, &apache, &nginx, opts);
+    let password_files = parse_password_files(&loader, &password_refs, opts);
     let reasons = std::mem::take(&mut loader.reasons);
     let mut diagnostics = std::mem::take(&mut loader.diagnostics);
     for ast in loader.apache.values() {
@@ -101,9 +123,21 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         linted: loader.linted,
         diagnostics,
         password_refs,
+        password_files,
+        crypt_lib: opts.crypt_lib.unwrap_or(CryptLib::Libxcrypt),
+        assumed_server: opts.assume_server,
         reasons,
         apache_asts: loader.apache,
         nginx_asts: loader.nginx,
+    }
+}
+
+impl Model {
+    /// The directives that name this password file, in input order.
+    pub fn refs_to(&self, file: FileId) -> impl Iterator<Item = &PasswordRef> {
+        self.password_refs
+            .iter()
+            .filter(move |r| r.file == Some(file))
     }
 }
 
@@ -114,19 +148,33 @@ fn load_password_files(
     nginx: &nginx::NginxModel,
     opts: &ModelOptions,
 ) -> Vec<PasswordRef> {
-    let mut wanted: Vec<(Span, FileKind, PathBuf, String)> = Vec::new();
+    struct Wanted {
+        span: Span,
+        directive: Span,
+        server: Server,
+        scope: usize,
+        kind: FileKind,
+        path: PathBuf,
+        name: String,
+    }
+    let mut wanted: Vec<Wanted> = Vec::new();
     let server_root = opts
         .server_root
         .clone()
         .or_else(|| apache.server_root.clone());
     for (id, _) in apache.scopes.iter().enumerate() {
-        let digest = apache
-            .last_in(id, "authtype")
-            .and_then(|d| d.args.first())
-            .is_some_and(|a| a.text.eq_ignore_ascii_case("digest"));
+        // The AuthType in effect here (set here or in a section around it) decides whether
+        // AuthUserFile names an htpasswd or an htdigest file.
+        let digest = || match apache.lookup(id, "authtype") {
+            apache::Lookup::Found(d) => d
+                .args
+                .first()
+                .is_some_and(|a| a.text.eq_ignore_ascii_case("digest")),
+            _ => false,
+        };
         for d in apache.directives_in(id) {
             let kind = match d.key.as_str() {
-                "authuserfile" if digest => FileKind::Htdigest,
+                "authuserfile" if digest() => FileKind::Htdigest,
                 "authuserfile" => FileKind::Htpasswd,
                 "authgroupfile" => FileKind::Htgroup,
                 _ => continue,
@@ -138,7 +186,15 @@ fn load_password_files(
                 (Some(root), false) => normalize(&root.join(p)),
                 (None, false) => continue,
             };
-            wanted.push((arg.span, kind, server, d.name.clone()));
+            wanted.push(Wanted {
+                span: arg.span,
+                directive: d.name_span,
+                server: Server::Apache,
+                scope: id,
+                kind,
+                path: server,
+                name: d.name.clone(),
+            });
         }
     }
     for (id, _) in nginx.contexts.iter().enumerate() {
@@ -156,34 +212,109 @@ fn load_password_files(
                     None => continue,
                 }
             };
-            wanted.push((
-                arg.span,
-                FileKind::Htpasswd,
-                server,
-                "auth_basic_user_file".to_string(),
-            ));
+            wanted.push(Wanted {
+                span: arg.span,
+                directive: s.name.span,
+                server: Server::Nginx,
+                scope: id,
+                kind: FileKind::Htpasswd,
+                path: server,
+                name: "auth_basic_user_file".to_string(),
+            });
         }
     }
     let mut refs = Vec::new();
-    for (span, kind, server, directive) in wanted {
-        let local = opts.maps.to_local(&server, loader.fs);
+    for w in wanted {
+        let local = opts.maps.to_local(&w.path, loader.fs);
         let file = match local {
-            Some(local) => loader.load(&local, kind, span, &directive),
+            Some(local) => loader.load(&local, w.kind, w.span, &w.name),
             None => {
                 loader.diagnostics.push(
-                    loader::unresolved_path(format!("password file `{}` is not in the linted tree", server.display()))
-                        .at(span, "not found here")
+                    loader::unresolved_path(format!("password file `{}` is not in the linted tree", w.path.display()))
+                        .at(w.span, "not found here")
                         .help("map the server path to a local one with --map SERVER_PATH=LOCAL_PATH to check the file"),
                 );
                 None
             }
         };
         refs.push(PasswordRef {
-            span,
-            kind,
-            server_path: server,
+            span: w.span,
+            directive: w.directive,
+            server: w.server,
+            scope: w.scope,
+            kind: w.kind,
+            server_path: w.path,
             file,
         });
     }
     refs
+}
+
+/// Parse every password file of the run, classify its hashes, and read its mode bits and
+/// those of the directories between it and the linted path it lies under. A file is read
+/// as the directives that name it use it (an `.htpasswd` named by `AuthUserFile` under
+/// `AuthType Digest` is a digest file), else as its name or first reference says.
+fn parse_password_files(
+    loader: &loader::Loader<'_>,
+    refs: &[PasswordRef],
+    opts: &ModelOptions,
+) -> BTreeMap<FileId, PasswordFile> {
+    let roots: Vec<PathBuf> = opts
+        .linted_roots
+        .iter()
+        .map(|r| paths::absolute(r))
+        .collect();
+    let format_of = |k: FileKind| match k {
+        FileKind::Htpasswd => Some(Format::Htpasswd),
+        FileKind::Htdigest => Some(Format::Htdigest),
+        FileKind::Htgroup => Some(Format::Htgroup),
+        _ => None,
+    };
+    let mut out = BTreeMap::new();
+    for f in loader.sources.iter() {
+        let Some(own) = format_of(f.kind) else {
+            continue;
+        };
+        let mut used = refs
+            .iter()
+            .filter(|r| r.file == Some(f.id))
+            .filter_map(|r| format_of(r.kind));
+        let format = match used.next() {
+            Some(first) if used.all(|k| k == first) => first,
+            _ => own,
+        };
+        let mut pf = PasswordFile::parse(f.id, &f.text, format);
+        pf.access = access(loader.fs, &f.path, &roots);
+        out.insert(f.id, pf);
+    }
+    out
+}
+
+/// Mode bits of a file and of its directories up to the linted root it lies under (the
+/// parent only, for a file outside every root). `None` when the file system has none.
+fn access(fs: &dyn Fs, path: &Path, roots: &[PathBuf]) -> Option<Access> {
+    let mode = fs.mode(path)?;
+    let abs = paths::absolute(path);
+    let root = roots
+        .iter()
+        .filter(|r| abs.starts_with(r) && abs != **r)
+        .max_by_key(|r| r.as_os_str().len());
+    let mut dirs = Vec::new();
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        let d = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        if let Some(m) = fs.mode(d) {
+            dirs.push((d.to_path_buf(), m));
+        }
+        let d_abs = paths::absolute(d);
+        match root {
+            Some(r) if d_abs.starts_with(r) && d_abs != *r => dir = d.parent(),
+            _ => break,
+        }
+    }
+    Some(Access { mode, dirs })
 }

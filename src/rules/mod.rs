@@ -4,6 +4,7 @@
 //! silent) in memory.
 
 pub mod apache;
+pub mod htpasswd;
 pub mod nginx;
 pub mod tool;
 
@@ -14,9 +15,23 @@ use crate::model::Model;
 #[derive(Debug)]
 pub struct Example {
     /// Its name decides its kind, as discovery would (`httpd.conf`, `nginx.conf`,
-    /// `site/.htaccess`).
+    /// `site/.htaccess`). A suffix ` (mode 0644)` gives the file Unix permission bits.
     pub path: &'static str,
     pub text: &'static str,
+}
+
+impl Example {
+    /// The path without its ` (mode NNNN)` suffix, and the mode.
+    pub fn path_and_mode(&self) -> (&'static str, Option<u32>) {
+        if let Some(rest) = self.path.strip_suffix(')') {
+            if let Some((path, mode)) = rest.rsplit_once(" (mode ") {
+                if let Ok(m) = u32::from_str_radix(mode, 8) {
+                    return (path, Some(m));
+                }
+            }
+        }
+        (self.path, None)
+    }
 }
 
 /// How a rule finds its cases.
@@ -88,6 +103,16 @@ pub static ALL: &[&Rule] = &[
     &apache::require_user_without_auth_type::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
+    &htpasswd::misread_password_line::RULE,
+    &htpasswd::malformed_hash::RULE,
+    &htpasswd::unsupported_hash_scheme::RULE,
+    &htpasswd::duplicate_user::RULE,
+    &htpasswd::weak_hash_scheme::RULE,
+    &htpasswd::bcrypt_cost_out_of_range::RULE,
+    &htpasswd::digest_realm_mismatch::RULE,
+    &htpasswd::group_member_not_in_user_file::RULE,
+    &htpasswd::password_file_writable_by_others::RULE,
+    &htpasswd::password_file_readable_by_others::RULE,
 ];
 
 /// A rule by code (`AL101`) or name (`auth-type-without-auth-name`), case-insensitively.
@@ -117,8 +142,41 @@ pub mod testing {
 
     /// Lint a set of example files in memory and return every diagnostic.
     pub fn lint_examples(files: &[Example]) -> Vec<Diagnostic> {
-        let pairs: Vec<(&str, &str)> = files.iter().map(|e| (e.path, e.text)).collect();
-        crate::lint_memory(&pairs).diagnostics
+        if files.iter().all(|e| e.path_and_mode().1.is_none()) {
+            let pairs: Vec<(&str, &str)> = files.iter().map(|e| (e.path, e.text)).collect();
+            return crate::lint_memory(&pairs).diagnostics;
+        }
+        // With permission bits: the same as `lint_memory`, on a file system that has them.
+        use crate::discover::{classify_by_content, classify_by_name, Found};
+        use crate::source::MemFs;
+        use std::path::PathBuf;
+        let mut fs = MemFs::default();
+        let mut found = Vec::new();
+        let mut roots = Vec::new();
+        for e in files {
+            let (path, mode) = e.path_and_mode();
+            let p = PathBuf::from(path);
+            fs.files.insert(p.clone(), e.text.as_bytes().to_vec());
+            if let Some(m) = mode {
+                fs.modes.insert(p.clone(), m);
+            }
+            if let Some((kind, reason)) =
+                classify_by_name(&p).or_else(|| classify_by_content(&p, e.text))
+            {
+                found.push(Found {
+                    path: p.clone(),
+                    kind,
+                    reason,
+                    text: e.text.to_string(),
+                });
+            }
+            roots.push(p);
+        }
+        let opts = crate::model::ModelOptions {
+            linted_roots: roots,
+            ..Default::default()
+        };
+        crate::lint_found(found, Vec::new(), &opts, &fs).diagnostics
     }
 
     fn codes(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {
@@ -157,5 +215,6 @@ pub mod testing {
 pub mod prelude {
     pub use super::{Check, Example, Rule, Sink};
     pub use crate::diag::Severity;
+    pub use crate::htpasswd::scheme::Server;
     pub use crate::model::Model;
 }
