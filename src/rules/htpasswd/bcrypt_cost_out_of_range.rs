@@ -1,6 +1,5 @@
 //! AL306: a bcrypt cost below htpasswd's default, or so high that every request pays.
-use super::{who, Readers};
-use crate::htpasswd::file::{Format, LineKind};
+use super::who;
 use crate::htpasswd::scheme::{server_refuses, Scheme};
 use crate::rules::prelude::*;
 
@@ -50,70 +49,59 @@ pub fn estimated_ms(cost: u32) -> f64 {
 
 fn check(model: &Model, out: &mut Sink) {
     let lib = model.crypt_lib;
-    for pf in model.password_files.values() {
-        if pf.format != Format::Htpasswd {
-            continue;
+    super::for_each_htpasswd_entry(model, |pf, readers, text, line, c| {
+        if c.scheme != Scheme::Bcrypt || !c.problems.is_empty() {
+            return;
         }
-        let readers = Readers::of(model, pf);
-        let text = super::text_of(model, pf);
-        for (index, line) in pf.lines.iter().enumerate() {
-            if line.kind != LineKind::Entry {
-                continue;
-            }
-            let Some(c) = pf.hash_of(index) else { continue };
-            if c.scheme != Scheme::Bcrypt || !c.problems.is_empty() {
-                continue;
-            }
-            let Some(cost) = c.cost else { continue };
-            if (MIN_COST..=MAX_COST).contains(&cost) {
-                continue;
-            }
-            // A cost no reader accepts (APR stops at 17) is AL303's.
-            if readers
-                .servers
-                .iter()
-                .all(|(s, _)| server_refuses(*s, lib, c).is_some())
-            {
-                continue;
-            }
-            let ms = estimated_ms(cost);
-            let time = if ms >= 1000.0 {
-                format!("{:.1} s", ms / 1000.0)
-            } else {
-                format!("{ms:.0} ms")
-            };
-            let (message, help) = if cost < MIN_COST {
-                (
-                    format!(
-                        "{}: bcrypt cost {cost} is below htpasswd's default of {MIN_COST} (about {time} per guess on one core)",
-                        who(line, text, pf.format)
-                    ),
-                    "re-create the entry with a higher cost: `htpasswd -B -C 10 FILE USER`",
-                )
-            } else {
-                (
-                    format!(
-                        "{}: bcrypt cost {cost} takes about {time} of CPU per verification, and the server verifies every request",
-                        who(line, text, pf.format)
-                    ),
-                    "re-create the entry with cost 10 to 12: `htpasswd -B -C 10 FILE USER`",
-                )
-            };
-            let cost_at = line.hash.start as usize + c.ident.len();
-            let d = out
-                .diag(message)
-                .at(
-                    crate::source::Span::new(
-                        pf.file,
-                        cost_at,
-                        (cost_at + 2).min(line.hash.end as usize),
-                    ),
-                    format!("cost {cost}"),
-                )
-                .help(help);
-            out.emit(d);
+        let Some(cost) = c.cost else { return };
+        if (MIN_COST..=MAX_COST).contains(&cost) {
+            return;
         }
-    }
+        // A cost no reader accepts (APR stops at 17) is AL303's.
+        if readers
+            .servers
+            .iter()
+            .all(|(s, _)| server_refuses(*s, lib, c).is_some())
+        {
+            return;
+        }
+        let ms = estimated_ms(cost);
+        let time = if ms >= 1000.0 {
+            format!("{:.1} s", ms / 1000.0)
+        } else {
+            format!("{ms:.0} ms")
+        };
+        let (message, help) = if cost < MIN_COST {
+            (
+                format!(
+                    "{}: bcrypt cost {cost} is below htpasswd's default of {MIN_COST} (about {time} per guess on one core)",
+                    who(line, text, pf.format)
+                ),
+                "re-create the entry with a higher cost: `htpasswd -B -C 10 FILE USER`",
+            )
+        } else {
+            (
+                format!(
+                    "{}: bcrypt cost {cost} takes about {time} of CPU per verification, and the server verifies every request",
+                    who(line, text, pf.format)
+                ),
+                "re-create the entry with cost 10 to 12: `htpasswd -B -C 10 FILE USER`",
+            )
+        };
+        let cost_at = line.hash.start as usize + c.ident.len();
+        let d = out
+            .diag(message)
+            .at(
+                crate::source::Span::new(
+                    pf.file,
+                    cost_at,
+                    (cost_at + 2).min(line.hash.end as usize),
+                ),
+                format!("cost {cost}"),
+            )
+            .help(help);
+        out.emit(d);
+    });
 }
 
 #[cfg(test)]

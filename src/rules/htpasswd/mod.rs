@@ -153,6 +153,35 @@ pub(crate) fn who(line: &Line, text: &str, format: Format) -> String {
 }
 
 /// The text of a password file.
+/// Call `f` for every entry of every htpasswd file, with the servers that read the file,
+/// the file's text and the entry's classified hash.
+pub(crate) fn for_each_htpasswd_entry(
+    model: &Model,
+    mut f: impl FnMut(
+        &PasswordFile,
+        &Readers,
+        &str,
+        &crate::htpasswd::file::Line,
+        &crate::htpasswd::scheme::Classified,
+    ),
+) {
+    for pf in model.password_files.values() {
+        if pf.format != crate::htpasswd::file::Format::Htpasswd {
+            continue;
+        }
+        let readers = Readers::of(model, pf);
+        let text = text_of(model, pf);
+        for (index, line) in pf.lines.iter().enumerate() {
+            if line.kind != crate::htpasswd::file::LineKind::Entry {
+                continue;
+            }
+            if let Some(c) = pf.hash_of(index) {
+                f(pf, &readers, text, line, c);
+            }
+        }
+    }
+}
+
 pub(crate) fn text_of<'m>(model: &'m Model, pf: &PasswordFile) -> &'m str {
     model
         .sources

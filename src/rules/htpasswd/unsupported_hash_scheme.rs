@@ -1,6 +1,5 @@
 //! AL303: a hash scheme the server that reads the file cannot verify.
-use super::{recreate_help, who, Readers};
-use crate::htpasswd::file::{Format, LineKind};
+use super::{recreate_help, who};
 use crate::htpasswd::scheme::{server_refuses, Scheme};
 use crate::rules::prelude::*;
 
@@ -64,44 +63,33 @@ pub static RULE: Rule = Rule {
 
 fn check(model: &Model, out: &mut Sink) {
     let lib = model.crypt_lib;
-    for pf in model.password_files.values() {
-        if pf.format != Format::Htpasswd {
-            continue;
+    super::for_each_htpasswd_entry(model, |pf, readers, text, line, c| {
+        // Malformed and empty hashes are reported as such (AL302, AL301).
+        if !c.problems.is_empty() || c.scheme == Scheme::Empty {
+            return;
         }
-        let readers = Readers::of(model, pf);
-        let text = super::text_of(model, pf);
-        for (index, line) in pf.lines.iter().enumerate() {
-            if line.kind != LineKind::Entry {
-                continue;
-            }
-            // Malformed and empty hashes are reported as such (AL302, AL301).
-            let Some(c) = pf.hash_of(index) else { continue };
-            if !c.problems.is_empty() || c.scheme == Scheme::Empty {
-                continue;
-            }
-            let servers = readers.affected(|s| server_refuses(s, lib, c).is_some());
-            if servers.is_empty() {
-                continue;
-            }
-            let reasons: Vec<String> = servers
-                .iter()
-                .filter_map(|s| server_refuses(*s, lib, c))
-                .collect();
-            let message = format!("{}: {}", who(line, text, pf.format), reasons.join("; "));
-            let help = if looks_like_htdigest(line, text) {
-                "this is an htdigest line (`user:realm:digest`): use the file with `AuthType \
-                 Digest`, or with `AuthBasicUseDigestAlgorithm MD5` for Basic (Apache only)"
-                    .to_string()
-            } else {
-                recreate_help(line.user.slice(text))
-            };
-            let d = out
-                .diag(message)
-                .at(line.hash.span(pf.file), format!("{} hash", c.scheme))
-                .help(help);
-            out.emit(readers.label(d, &servers));
+        let servers = readers.affected(|s| server_refuses(s, lib, c).is_some());
+        if servers.is_empty() {
+            return;
         }
-    }
+        let reasons: Vec<String> = servers
+            .iter()
+            .filter_map(|s| server_refuses(*s, lib, c))
+            .collect();
+        let message = format!("{}: {}", who(line, text, pf.format), reasons.join("; "));
+        let help = if looks_like_htdigest(line, text) {
+            "this is an htdigest line (`user:realm:digest`): use the file with `AuthType \
+             Digest`, or with `AuthBasicUseDigestAlgorithm MD5` for Basic (Apache only)"
+                .to_string()
+        } else {
+            recreate_help(line.user.slice(text))
+        };
+        let d = out
+            .diag(message)
+            .at(line.hash.span(pf.file), format!("{} hash", c.scheme))
+            .help(help);
+        out.emit(readers.label(d, &servers));
+    });
 }
 
 /// `user:realm:32-hex`: an htdigest entry read as htpasswd.

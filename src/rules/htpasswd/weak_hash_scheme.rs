@@ -1,6 +1,5 @@
 //! AL305: a hash scheme that is fast to crack, or keeps the password in clear text.
-use super::{recreate_help, who, Readers};
-use crate::htpasswd::file::{Format, LineKind};
+use super::{recreate_help, who};
 use crate::htpasswd::scheme::{is_weak, server_refuses};
 use crate::rules::prelude::*;
 
@@ -36,36 +35,25 @@ pub static RULE: Rule = Rule {
 
 fn check(model: &Model, out: &mut Sink) {
     let lib = model.crypt_lib;
-    for pf in model.password_files.values() {
-        if pf.format != Format::Htpasswd {
-            continue;
+    super::for_each_htpasswd_entry(model, |pf, readers, text, line, c| {
+        let Some(reason) = is_weak(c.scheme) else {
+            return;
+        };
+        // A hash no reader can verify is reported as such (AL302, AL303).
+        if !c.problems.is_empty()
+            || readers
+                .servers
+                .iter()
+                .all(|(s, _)| server_refuses(*s, lib, c).is_some())
+        {
+            return;
         }
-        let readers = Readers::of(model, pf);
-        let text = super::text_of(model, pf);
-        for (index, line) in pf.lines.iter().enumerate() {
-            if line.kind != LineKind::Entry {
-                continue;
-            }
-            let Some(c) = pf.hash_of(index) else { continue };
-            let Some(reason) = is_weak(c.scheme) else {
-                continue;
-            };
-            // A hash no reader can verify is reported as such (AL302, AL303).
-            if !c.problems.is_empty()
-                || readers
-                    .servers
-                    .iter()
-                    .all(|(s, _)| server_refuses(*s, lib, c).is_some())
-            {
-                continue;
-            }
-            let d = out
-                .diag(format!("{}: {reason}", who(line, text, pf.format)))
-                .at(line.hash.span(pf.file), format!("{} hash", c.scheme))
-                .help(recreate_help(line.user.slice(text)));
-            out.emit(d);
-        }
-    }
+        let d = out
+            .diag(format!("{}: {reason}", who(line, text, pf.format)))
+            .at(line.hash.span(pf.file), format!("{} hash", c.scheme))
+            .help(recreate_help(line.user.slice(text)));
+        out.emit(d);
+    });
 }
 
 #[cfg(test)]
