@@ -79,8 +79,8 @@ MD5, NT) is computed natively in Rust; authlint never calls the system's crypt(3
 it cannot compute (say yescrypt needing more than 1 GiB) is reported, never guessed.
 The final comparison is constant-time.
 
-The password is never taken from the command line. Pipe it with --password-stdin; reading
-it from the terminal without echo is not available in this build.
+The password is never taken from the command line: it is read from the terminal without
+echo, or, with --password-stdin, from the first line of standard input.
 
 Exit codes: 0 the password matches; 1 it does not, or the user is not in the file; 2 an
 error, or a hash authlint cannot compute.";
@@ -126,7 +126,8 @@ pub struct VerifyArgs {
     /// Decide as this server does (`apache` is what `htpasswd -v` does).
     #[arg(long, value_enum, default_value_t = ServerArg::Apache)]
     pub server: ServerArg,
-    /// Read the password from standard input: the first line, without its newline.
+    /// Read the password from standard input (the first line, without its newline)
+    /// instead of prompting on the terminal without echo.
     #[arg(long)]
     pub password_stdin: bool,
 }
@@ -515,18 +516,18 @@ fn htpasswd_verify(args: &VerifyArgs, out: &mut dyn Write) -> std::io::Result<u8
         eprintln!("authlint: {user} cannot be a user name: Basic auth ends the name at the first `:`, and an empty one is never looked up");
         return Ok(2);
     }
-    if !args.password_stdin {
-        if std::io::stdin().is_terminal() {
-            eprintln!(
-                "authlint: reading the password from the terminal without echo is not available in this build; \
-                 pipe it instead: `authlint htpasswd verify FILE USER --password-stdin < password-file`"
-            );
-        } else {
-            eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
+    let password = if args.password_stdin {
+        read_password(std::io::stdin().lock())?
+    } else if std::io::stdin().is_terminal() {
+        // From the terminal, without echo (rpassword talks to the tty itself).
+        match rpassword::prompt_password(format!("Password for {user}: ")) {
+            Ok(p) => p.into_bytes(),
+            Err(e) => return fail(&format!("cannot read the password from the terminal: {e}")),
         }
+    } else {
+        eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
         return Ok(2);
-    }
-    let password = read_password(std::io::stdin().lock())?;
+    };
     let path = args.file.display().to_string();
     let (text, lossy) = match DiskFs.read(&args.file, DEFAULT_SIZE_CAP) {
         Read::Text { text, lossy } => (text, lossy),

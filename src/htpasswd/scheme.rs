@@ -205,8 +205,36 @@ pub(crate) const B64: &[u8; 64] =
 
 /// Value of `c` in `alphabet`.
 pub(crate) fn index_in(alphabet: &[u8; 64], c: u8) -> Option<u8> {
-    alphabet.iter().position(|&a| a == c).map(|i| i as u8)
+    // The three alphabets share one reverse table each, built at compile time; any other
+    // alphabet falls back to a scan.
+    let table = if std::ptr::eq(alphabet, CRYPT64) {
+        &CRYPT64_REV
+    } else if std::ptr::eq(alphabet, BCRYPT64) {
+        &BCRYPT64_REV
+    } else if std::ptr::eq(alphabet, B64) {
+        &B64_REV
+    } else {
+        return alphabet.iter().position(|&a| a == c).map(|i| i as u8);
+    };
+    match table[usize::from(c)] {
+        0xff => None,
+        i => Some(i),
+    }
 }
+
+/// Reverse lookup for a 64-character alphabet: index by byte, 0xff where absent.
+const fn reverse(alphabet: &[u8; 64]) -> [u8; 256] {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+}
+const CRYPT64_REV: [u8; 256] = reverse(CRYPT64);
+const BCRYPT64_REV: [u8; 256] = reverse(BCRYPT64);
+const B64_REV: [u8; 256] = reverse(B64);
 
 /// The bytes of `s` up to its first NUL: what a C string holds.
 pub(crate) fn c_str(s: &[u8]) -> &[u8] {
