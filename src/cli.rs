@@ -133,6 +133,23 @@ pub struct VerifyArgs {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AssumeArg {
+    Debian,
+    Upstream,
+    None,
+}
+
+impl From<AssumeArg> for crate::model::apache::Assume {
+    fn from(a: AssumeArg) -> Self {
+        match a {
+            AssumeArg::Debian => Self::Debian,
+            AssumeArg::Upstream => Self::Upstream,
+            AssumeArg::None => Self::None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum ServerArg {
     Apache,
     Nginx,
@@ -199,6 +216,10 @@ pub struct CheckArgs {
     /// nginx configuration prefix: a local directory (relative include paths).
     #[arg(long, value_name = "DIR")]
     pub nginx_prefix: Option<PathBuf>,
+    /// The Apache main config to assume when the input has none (a vhost or a site
+    /// folder): Debian's packaged apache2.conf, httpd's own httpd.conf, or nothing.
+    #[arg(long, value_enum, default_value_t = AssumeArg::Debian)]
+    pub assume: AssumeArg,
     /// Skip files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE_CAP)]
     pub max_file_size: u64,
@@ -316,6 +337,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         },
         crypt_lib: Some(args.crypt_lib.into()),
         assume_server: None,
+        assume: args.assume.into(),
     };
     let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
     if args.list_files {

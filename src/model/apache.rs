@@ -141,6 +141,89 @@ pub struct ApacheModel {
     pub has_main_config: bool,
     /// ServerRoot as the server sees it, when known.
     pub server_root: Option<PathBuf>,
+    /// The stock main config assumed because the input has none (`--assume`), and the
+    /// file that holds its text.
+    pub assumed: Option<(Assume, FileId)>,
+    /// The modules loaded by the end of the main config (compiled-in ones and every
+    /// `LoadModule`), when a main config is in the input; `None`: unknown.
+    pub loaded_modules: Option<Modules>,
+}
+
+/// Loaded modules by identifier (`auth_basic_module`) and by source file
+/// (`mod_auth_basic.c`), the two names `<IfModule>` accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Modules {
+    pub ids: std::collections::BTreeSet<String>,
+    pub sources: std::collections::BTreeSet<String>,
+}
+
+const STATIC_MODULES: &str = include_str!("../../data/apache2-static-modules.txt");
+
+impl Modules {
+    /// The modules compiled into Debian's apache2 (`data/apache2-static-modules.txt`).
+    pub fn compiled_in() -> Modules {
+        let mut m = Modules::default();
+        for line in STATIC_MODULES.lines().filter(|l| !l.starts_with('#')) {
+            let mut words = line.split_whitespace();
+            if let (Some(src), Some(id)) = (words.next(), words.next()) {
+                m.sources.insert(src.to_string());
+                m.ids.insert(id.to_string());
+            }
+        }
+        m
+    }
+
+    /// Record `LoadModule id path/mod_x.so`.
+    fn load(&mut self, d: &Directive) {
+        let mut args = d.args.iter();
+        if let Some(id) = args.next() {
+            self.ids.insert(id.text.clone());
+        }
+        if let Some(path) = args.next() {
+            if let Some(stem) = Path::new(&path.text)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+            {
+                self.sources.insert(format!("{stem}.c"));
+            }
+        }
+    }
+
+    /// Is the module `<IfModule name>` names loaded? `None` where the name cannot be
+    /// told apart (a source file name that is not `mod_*.c`, such as `prefork.c`).
+    pub fn has(&self, name: &str) -> Option<bool> {
+        if name.ends_with("_module") {
+            return Some(self.ids.contains(name));
+        }
+        if name.ends_with(".c") {
+            if self.sources.contains(name) {
+                return Some(true);
+            }
+            return name.starts_with("mod_").then_some(false);
+        }
+        None
+    }
+}
+
+/// What a conditional section's test says: `Some(false)` when the input shows it is false.
+fn condition(
+    head_key: &str,
+    arg: Option<&Word>,
+    modules: Option<&Modules>,
+    defines: &[String],
+) -> Option<bool> {
+    let text = arg.map(|a| a.text.as_str()).unwrap_or("");
+    let (negated, name) = match text.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let truth = match head_key {
+        "ifmodule" => modules?.has(name)?,
+        // A name not defined in the input may still come from `-D` on the command line.
+        "ifdefine" => defines.iter().any(|d| d == name).then_some(true)?,
+        _ => return None,
+    };
+    Some(truth != negated)
 }
 
 impl ApacheModel {
@@ -267,6 +350,38 @@ fn is_main_config(path: &Path, nodes: &[Node]) -> bool {
 pub struct ApacheOptions<'o> {
     pub maps: &'o PathMap,
     pub server_root: Option<&'o Path>,
+    pub assume: Assume,
+}
+
+/// The main server config assumed when the input has none (`--assume`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Assume {
+    /// Debian's packaged `/etc/apache2/apache2.conf`.
+    #[default]
+    Debian,
+    /// The `httpd.conf` that httpd installs from source.
+    Upstream,
+    /// Nothing: what the input does not show stays unknown.
+    None,
+}
+
+impl Assume {
+    /// The display name, the access-control text and the compiled-in ServerRoot.
+    fn stock(self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            Assume::Debian => Some((
+                "<assumed: Debian apache2.conf>",
+                include_str!("../../data/assumed/debian-apache2.conf"),
+                "/etc/apache2",
+            )),
+            Assume::Upstream => Some((
+                "<assumed: upstream httpd.conf>",
+                include_str!("../../data/assumed/upstream-httpd.conf"),
+                "/usr/local/apache2",
+            )),
+            Assume::None => None,
+        }
+    }
 }
 
 /// Build the Apache model from every Apache file the loader holds.
@@ -289,6 +404,31 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
             others.push(id);
         }
     }
+    if mains.is_empty() && !(others.is_empty() && htaccess.is_empty()) {
+        if let Some((name, text, root)) = opts.assume.stock() {
+            let what = match opts.assume {
+                Assume::Upstream => "the httpd.conf that Apache httpd installs from source",
+                _ => "Debian's packaged apache2.conf",
+            };
+            let id = loader.add_assumed(
+                name,
+                text,
+                format!("assumed: no main server config in the input, so {what}"),
+            );
+            loader.diagnostics.push(
+                super::loader::assumed_main_config(format!(
+                    "no main server config in the input: assuming {what} (`<Directory />` \
+                     denies all and allows no .htaccess; `.ht*` files are denied)"
+                ))
+                .help("lint the whole server config (e.g. /etc/apache2) to use the real one, or choose with --assume debian|upstream|none"),
+            );
+            mains.push(id);
+            model.assumed = Some((opts.assume, id));
+            if opts.server_root.is_none() {
+                model.server_root = Some(PathBuf::from(root));
+            }
+        }
+    }
     model.has_main_config = !mains.is_empty();
     let mut included: Vec<FileId> = Vec::new();
     for id in mains
@@ -305,6 +445,7 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
             .get(id)
             .and_then(|f| f.path.parent().map(Path::to_path_buf))
             .unwrap_or_default();
+        let assumed_root = model.assumed.is_some_and(|(_, a)| a == id);
         let mut b = Builder {
             loader,
             model: &mut model,
@@ -317,11 +458,19 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
             included: &mut included,
             depth: 0,
             reported_deep: false,
+            // The modules of an assumed config are not known: it stands for any server.
+            modules: (mains.contains(&id) && !assumed_root).then(Modules::compiled_in),
+            defines: Vec::new(),
         };
         let scope = b.new_scope(ScopeKind::Server, None, None, id);
         b.model.roots.push(scope);
         if let Some(nodes) = b.loader.apache.get(&id).map(|a| a.nodes.clone()) {
             b.expand(&nodes, scope);
+        }
+        if let Some(m) = b.modules.take() {
+            if b.model.loaded_modules.is_none() {
+                b.model.loaded_modules = Some(m);
+            }
         }
         if model.server_root.is_none() {
             model.server_root = opts.server_root.map(Path::to_path_buf);
@@ -345,6 +494,10 @@ struct Builder<'l, 'a, 'm> {
     /// Sections (blocks) open around what is being expanded, across includes.
     depth: usize,
     reported_deep: bool,
+    /// Modules loaded so far, when expanding a main config; `None`: unknown.
+    modules: Option<Modules>,
+    /// Names `Define`d so far.
+    defines: Vec<String>,
 }
 
 const MAX_INCLUDE_DEPTH: usize = 32;
@@ -388,6 +541,16 @@ impl Builder<'_, '_, '_> {
                             }
                         }
                     }
+                    if d.key == "loadmodule" {
+                        if let Some(m) = self.modules.as_mut() {
+                            m.load(d);
+                        }
+                    }
+                    if d.key == "define" {
+                        if let Some(a) = d.args.first() {
+                            self.defines.push(a.text.clone());
+                        }
+                    }
                     self.push(scope, Item::Directive(d.clone()));
                     if d.key == "include" || d.key == "includeoptional" {
                         self.include(d, scope);
@@ -402,6 +565,14 @@ impl Builder<'_, '_, '_> {
                         name_span: s.name_span,
                     };
                     if self.too_deep(s.open_span) {
+                        continue;
+                    }
+                    // A conditional the input shows to be false is skipped, as Apache
+                    // skips it while reading.
+                    if is_conditional(&s.key)
+                        && condition(&s.key, s.args.first(), self.modules.as_ref(), &self.defines)
+                            == Some(false)
+                    {
                         continue;
                     }
                     let file = s.open_span.file;
@@ -562,7 +733,16 @@ fn attach_htaccess(
         .map(Path::to_path_buf)
         .unwrap_or_default();
     let server_dir = opts.maps.to_server(&local_dir);
-    let context = if model.roots.is_empty() {
+    let real_roots = model
+        .roots
+        .iter()
+        .filter(|r| {
+            model
+                .scope(**r)
+                .is_some_and(|s| model.assumed.is_none_or(|(_, a)| a != s.file))
+        })
+        .count();
+    let context = if real_roots == 0 {
         HtaccessContext::Unknown
     } else {
         // Every non-regex <Directory> covering the file, shortest path first.
@@ -571,6 +751,9 @@ fn attach_htaccess(
             .iter()
             .enumerate()
             .filter(|(_, s)| s.kind == ScopeKind::Directory)
+            // The assumed stock config says nothing about AllowOverride on the real
+            // server: whoever ships a .htaccess has enabled it somewhere we cannot see.
+            .filter(|(_, s)| model.assumed.is_none_or(|(_, a)| a != s.file))
             .filter_map(|(i, s)| {
                 let arg = s.head.as_ref()?.args.first()?;
                 directory_covers(&arg.text, &server_dir)
@@ -612,6 +795,7 @@ fn attach_htaccess(
     });
     let scope = model.scopes.len() - 1;
     if let Some(nodes) = loader.apache.get(&id).map(|a| a.nodes.clone()) {
+        let b_modules = model.loaded_modules.clone();
         let mut included = Vec::new();
         let mut b = Builder {
             loader,
@@ -622,6 +806,8 @@ fn attach_htaccess(
             included: &mut included,
             depth: 0,
             reported_deep: false,
+            modules: b_modules,
+            defines: Vec::new(),
         };
         b.expand(&nodes, scope);
     }
@@ -631,4 +817,74 @@ fn attach_htaccess(
         server_dir,
         context,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AuthType values the model holds for these files.
+    fn auth_types(files: &[(&str, &str)]) -> Vec<String> {
+        let out = crate::lint_memory(files);
+        let m = &out.model.apache;
+        (0..m.scopes.len())
+            .filter(|id| m.scopes[*id].kind != ScopeKind::Conditional)
+            .flat_map(|id| m.directives_in(id))
+            .filter(|d| d.key == "authtype")
+            .filter_map(|d| d.args.first().map(|a| a.text.clone()))
+            .collect()
+    }
+
+    const LOAD: &str = "LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so\n";
+
+    #[test]
+    fn if_module_is_evaluated_against_load_module_lines() {
+        let conf = |load: &str, test: &str| {
+            format!("ServerRoot /x\n{load}<Location /a>\n<IfModule {test}>\nAuthType Basic\n</IfModule>\n</Location>\n")
+        };
+        assert_eq!(
+            auth_types(&[("httpd.conf", &conf(LOAD, "mod_auth_basic.c"))]),
+            ["Basic"]
+        );
+        assert_eq!(
+            auth_types(&[("httpd.conf", &conf(LOAD, "auth_basic_module"))]),
+            ["Basic"]
+        );
+        assert!(auth_types(&[("httpd.conf", &conf("", "mod_auth_basic.c"))]).is_empty());
+        assert!(auth_types(&[("httpd.conf", &conf(LOAD, "!auth_basic_module"))]).is_empty());
+        // Compiled-in modules are always there; an unknown kind of name stays unknown.
+        assert_eq!(
+            auth_types(&[("httpd.conf", &conf("", "version_module"))]),
+            ["Basic"]
+        );
+        assert_eq!(
+            auth_types(&[("httpd.conf", &conf("", "prefork.c"))]),
+            ["Basic"]
+        );
+    }
+
+    #[test]
+    fn load_module_after_the_test_does_not_count() {
+        let conf = format!("ServerRoot /x\n<IfModule auth_basic_module>\n<Location /a>\nAuthType Basic\n</Location>\n</IfModule>\n{LOAD}");
+        assert!(auth_types(&[("httpd.conf", &conf)]).is_empty());
+    }
+
+    #[test]
+    fn without_a_main_config_every_branch_is_kept() {
+        let vhost = "<VirtualHost *:80>\n<IfModule mod_auth_basic.c>\n<Location /a>\nAuthType Basic\n</Location>\n</IfModule>\n</VirtualHost>\n";
+        assert_eq!(auth_types(&[("site.conf", vhost)]), ["Basic"]);
+    }
+
+    #[test]
+    fn if_define_is_true_when_defined_and_unknown_otherwise() {
+        let conf = |define: &str, test: &str| {
+            format!("ServerRoot /x\n{define}<IfDefine {test}>\n<Location /a>\nAuthType Basic\n</Location>\n</IfDefine>\n")
+        };
+        assert_eq!(
+            auth_types(&[("httpd.conf", &conf("Define SSL\n", "SSL"))]),
+            ["Basic"]
+        );
+        assert!(auth_types(&[("httpd.conf", &conf("Define SSL\n", "!SSL"))]).is_empty());
+        assert_eq!(auth_types(&[("httpd.conf", &conf("", "SSL"))]), ["Basic"]);
+    }
 }

@@ -147,6 +147,36 @@ pub fn apache_count() -> usize {
     tables().apache.len()
 }
 
+/// Every Apache directive and section name in the table, as written (`AuthType`,
+/// `<Directory`), once each, in table order. Only real entry lines count (`Name (mod_x.c)`):
+/// the multi-line help text some modules print is skipped. A name can be both a directive
+/// and a section (`MDomain`, `<MDomain`).
+pub fn apache_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut out: Vec<&'static str> = Vec::new();
+        for line in APACHE_TABLE.lines() {
+            let Some((name, module)) = line.split_once(" (") else {
+                continue;
+            };
+            let bare = name.strip_prefix('<').unwrap_or(name);
+            let name_ok = bare.starts_with(|c: char| c.is_ascii_alphabetic())
+                && bare
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let module_ok = module.strip_suffix(".c)").is_some_and(|m| {
+                !m.is_empty()
+                    && m.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            });
+            if name_ok && module_ok && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        out
+    })
+}
+
 /// The nginx documentation's rows for a name.
 pub fn nginx(name: &str) -> &'static [NginxDirective] {
     tables().nginx.get(name).map(Vec::as_slice).unwrap_or(&[])

@@ -55,6 +55,20 @@ impl<'a> Loader<'a> {
         id
     }
 
+    /// Add a file that is not on disk: the stock main config authlint assumes. It is
+    /// parsed like any other but is not linted.
+    pub fn add_assumed(&mut self, name: &str, text: &str, reason: String) -> FileId {
+        let id = self.sources.add(
+            PathBuf::from(name),
+            FileKind::ApacheConfig,
+            Origin::Linted,
+            text.to_string(),
+        );
+        self.reasons.insert(id, reason);
+        self.parse(id);
+        id
+    }
+
     /// Linted files of one kind, in order.
     pub fn linted_of(&self, kind: FileKind) -> Vec<FileId> {
         self.linted
@@ -162,6 +176,11 @@ impl<'a> Loader<'a> {
 /// AL002: include cycles, includes that could not be followed, overly broad wildcards.
 pub fn include_problem(message: impl Into<String>) -> Diagnostic {
     Diagnostic::new("AL002", "include-problem", Severity::Error, message)
+}
+
+/// AL006: the input has no main server config, so a stock one is assumed.
+pub fn assumed_main_config(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::new("AL006", "assumed-main-config", Severity::Info, message)
 }
 
 /// AL005: a path the config names that is not here and not mapped.

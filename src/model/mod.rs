@@ -3,6 +3,7 @@
 //! inheritance. Rules ask the model; they never read the disk or the grammar.
 
 pub mod apache;
+pub mod apache_merge;
 pub mod directives;
 pub mod loader;
 pub mod nginx;
@@ -33,6 +34,8 @@ pub struct ModelOptions {
     pub crypt_lib: Option<CryptLib>,
     /// The server that reads password files no linted config names (`--server`).
     pub assume_server: Option<Server>,
+    /// The Apache main config assumed when the input has none (`--assume`).
+    pub assume: apache::Assume,
 }
 
 /// Everything the rules see.
@@ -97,6 +100,7 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         &apache::ApacheOptions {
             maps: &opts.maps,
             server_root: opts.server_root.as_deref(),
+            assume: opts.assume,
         },
     );
     let nginx = nginx::build(

@@ -1,4 +1,113 @@
 //! AL1xx: Apache httpd rules.
 
+pub mod auth_name_unquoted_spaces;
 pub mod auth_type_without_auth_name;
+pub mod auth_type_without_require;
+pub mod htaccess_auth_forbidden;
+pub mod htaccess_auth_ignored;
+pub mod limit_leaves_methods_open;
+pub mod require_any_grants_everyone;
 pub mod require_user_without_auth_type;
+pub mod satisfy_any_opens_area;
+pub mod unknown_directive;
+
+use crate::model::apache::{ApacheModel, Htaccess, HtaccessContext, ScopeId};
+use crate::model::directives;
+use crate::syntax::apache::Directive;
+
+/// What the `AllowOverride` in effect does to a directive in a `.htaccess`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Override {
+    /// Honoured.
+    Allowed,
+    /// The `.htaccess` is never read (`AllowOverride None`, or none written: the 2.4
+    /// default).
+    Ignored,
+    /// Reading it fails: 500 for the directory ("... not allowed here").
+    Forbidden,
+    /// `Nonfatal=Override|All`: the directive is skipped with a warning in the log.
+    Skipped,
+}
+
+/// How the server config treats `directive` in `.htaccess` `h`: `None` when the server
+/// config is not in the input (or `AllowOverrideList` is in play), so it cannot be told.
+pub fn override_for(model: &ApacheModel, h: &Htaccess, directive: &Directive) -> Option<Override> {
+    let HtaccessContext::Known {
+        directory,
+        allow_override,
+    } = &h.context
+    else {
+        return None;
+    };
+    if directory.is_some_and(|d| model.last_in(d, "allowoverridelist").is_some()) {
+        return None;
+    }
+    let Some(ao) = allow_override else {
+        return Some(Override::Ignored);
+    };
+    let words: Vec<String> = ao
+        .args
+        .iter()
+        .map(|a| a.text.to_ascii_lowercase())
+        .collect();
+    if words.iter().all(|w| w == "none") {
+        return Some(Override::Ignored);
+    }
+    let classes = directives::apache(&directive.key)
+        .map(|d| d.override_classes.clone())
+        .unwrap_or_default();
+    // No class in the table means "whenever AllowOverride isn't None".
+    let allowed = classes.is_empty()
+        || words
+            .iter()
+            .any(|w| w == "all" || classes.iter().any(|c| c.eq_ignore_ascii_case(w)));
+    if allowed {
+        return Some(Override::Allowed);
+    }
+    let nonfatal = words
+        .iter()
+        .any(|w| w == "nonfatal=override" || w == "nonfatal=all");
+    Some(if nonfatal {
+        Override::Skipped
+    } else {
+        Override::Forbidden
+    })
+}
+
+/// Directives that set up or decide authentication and authorization.
+pub const AUTH_DIRECTIVES: &[&str] = &[
+    "authtype",
+    "authname",
+    "authuserfile",
+    "authgroupfile",
+    "authbasicprovider",
+    "authdigestprovider",
+    "require",
+    "satisfy",
+    "order",
+    "allow",
+    "deny",
+];
+
+/// The auth directives a `.htaccess` holds (sections inside it included), in order.
+pub fn auth_directives_of(model: &ApacheModel, scope: ScopeId) -> Vec<&Directive> {
+    std::iter::once(scope)
+        .chain(model.sections_below(scope))
+        .flat_map(|s| model.directives_in(s))
+        .filter(|d| AUTH_DIRECTIVES.contains(&d.key.as_str()))
+        .collect()
+}
+
+/// `Require` providers that need an authenticated user.
+pub const NEEDS_USER: &[&str] = &["valid-user", "user", "group", "file-owner", "file-group"];
+
+/// Does this `Require` need a logged-in user?
+pub fn require_needs_user(d: &Directive) -> bool {
+    let mut args = d.args.iter();
+    let first = args.next().map(|a| a.text.to_ascii_lowercase());
+    let provider = match first.as_deref() {
+        Some("not") => args.next().map(|a| a.text.to_ascii_lowercase()),
+        other => other.map(str::to_string),
+    };
+    provider.is_some_and(|p| NEEDS_USER.contains(&p.as_str()))
+}

@@ -1,0 +1,420 @@
+//! AL104: a directive or section name that no module of Debian's apache2 defines.
+//!
+//! Apache looks every name up in the loaded modules' command tables while it reads the
+//! config: an unknown one is `Invalid command 'X', perhaps misspelled or defined by a module
+//! not included in the server configuration`. Checked on Apache 2.4.71: in a server config
+//! file it refuses to start; in a `.htaccess` it reads, every request under that directory
+//! gets 500, unless `AllowOverride Nonfatal=Unknown` (or `Nonfatal=All`) turns the error
+//! into a warning that skips the line. Names are checked against `data/apache2-directives.txt`
+//! (`apache2 -L` with every module Debian ships), so a third-party module's directive is
+//! reported too; the message says so. Bodies Apache skips or does not read as directives
+//! are left alone: `<IfModule>`, `<IfDefine>`, `<IfFile>`, `<IfDirective>`, `<IfSection>`,
+//! `<IfVersion>` (false ones are skipped unread, and the module may be a third-party one),
+//! `<Macro>` and mod_lua's `<LuaHook...>` (raw text), and unknown sections (Apache stops at
+//! the section itself).
+use super::auth_name_unquoted_spaces::{htaccess_overrides, Overrides};
+use crate::model::apache::{ApacheModel, Item, ScopeId, ScopeKind};
+use crate::model::directives::apache_names;
+use crate::rules::prelude::*;
+use crate::source::{FileId, Span};
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
+
+pub static RULE: Rule = Rule {
+    code: "AL104",
+    name: "unknown-directive",
+    severity: Severity::Error,
+    default_enabled: true,
+    summary: "No Apache module defines this directive, so Apache rejects the config",
+    why: "Apache rejects a directive or section name that no loaded module defines, usually a \
+          typo such as `AuthUserFle` or `<Diretory>`: `Invalid command 'AuthUserFle', perhaps \
+          misspelled or defined by a module not included in the server configuration`. In a \
+          server config file Apache refuses to start; in a `.htaccess` every request under \
+          that directory gets 500 Internal Server Error. authlint knows the directives of every \
+          module Debian's apache2 ships; a third-party module's directive should be wrapped in \
+          `<IfModule>`.",
+    bad: &[
+        &[Example {
+            path: "httpd.conf",
+            text: "ServerRoot /etc/apache2\n<Directory \"/srv/www/private\">\n    AuthType Basic\n    AuthName \"Private area\"\n    AuthUserFle /etc/apache2/users\n    Require valid-user\n</Directory>\n",
+        }],
+        &[Example {
+            path: "httpd.conf",
+            text: "ServerRoot /etc/apache2\n<Diretory \"/srv/www/private\">\n    Require all denied\n</Diretory>\n",
+        }],
+        &[
+            Example {
+                path: "/srv/conf/httpd.conf",
+                text: "ServerRoot /srv/conf\n<Directory /srv/www>\n    AllowOverride AuthConfig\n</Directory>\n",
+            },
+            Example {
+                path: "/srv/www/.htaccess",
+                text: "AuthType Basic\nAuthName \"Members\"\nAuthUserFile /srv/conf/users\nRequre valid-user\n",
+            },
+        ],
+    ],
+    good: &[
+        &[Example {
+            path: "httpd.conf",
+            text: "ServerRoot /etc/apache2\n<Directory \"/srv/www/private\">\n    AuthType Basic\n    AuthName \"Private area\"\n    AuthUserFile /etc/apache2/users\n    Require valid-user\n</Directory>\n",
+        }],
+        &[Example {
+            path: "httpd.conf",
+            text: "ServerRoot /etc/apache2\n<IfModule mod_passenger.c>\n    PassengerRuby /usr/bin/ruby\n</IfModule>\n",
+        }],
+    ],
+    evidence: &[
+        "scenario: apache_unknown_directive_in_server_config",
+        "scenario: apache_unknown_section_in_server_config",
+        "scenario: apache_unknown_directive_in_htaccess",
+        "scenario: apache_unknown_directive_nonfatal_htaccess",
+        "scenario: apache_unknown_directive_in_ifmodule",
+    ],
+    check: Check::Model(check),
+};
+
+/// Every name in the table, lowercase (sections with their `<`).
+fn known() -> &'static HashSet<String> {
+    static KNOWN: OnceLock<HashSet<String>> = OnceLock::new();
+    KNOWN.get_or_init(|| {
+        apache_names()
+            .iter()
+            .map(|n| n.to_ascii_lowercase())
+            .collect()
+    })
+}
+
+fn check(model: &Model, out: &mut Sink) {
+    let apache = &model.apache;
+    let syntax_errors: Vec<Span> = model
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "AL001")
+        .flat_map(|d| d.primary.iter().chain(d.labels.iter()).map(|l| l.span))
+        .collect();
+    let mut seen = BTreeSet::new();
+    for (id, scope) in apache.scopes.iter().enumerate() {
+        if body_skipped(apache, id) {
+            continue;
+        }
+        let overrides = htaccess_overrides(apache, id);
+        let effect = match &overrides {
+            Overrides::ServerConfig => "Apache refuses to start",
+            Overrides::Unknown => {
+                "in a .htaccess, every request under its directory gets 500 Internal Server Error"
+            }
+            Overrides::Ignored => continue,
+            Overrides::Read { classes, .. }
+                if classes.contains("nonfatal=unknown") || classes.contains("nonfatal=all") =>
+            {
+                "AllowOverride Nonfatal makes Apache skip the line with only a warning, so it has no effect"
+            }
+            Overrides::Read { .. } => {
+                "every request under this .htaccess's directory gets 500 Internal Server Error"
+            }
+        };
+        for item in &scope.items {
+            let (start, section) = match item {
+                Item::Directive(d) => (d.name_span, false),
+                Item::Scope(c) => match apache.scope(*c).and_then(|s| s.head.as_ref()) {
+                    Some(head) => (head.open_span, true),
+                    None => continue,
+                },
+            };
+            let Some((name, span)) = apache_word(model, start.file, start.start, section) else {
+                continue;
+            };
+            if name.contains("${") || known().contains(&name.to_ascii_lowercase()) {
+                continue; // variables are substituted before the name is looked up
+            }
+            if syntax_errors
+                .iter()
+                .any(|e| e.file == span.file && e.start < span.end && span.start < e.end)
+            {
+                continue; // already an AL001
+            }
+            if !seen.insert((span.file, span.start)) {
+                continue; // the same file included twice
+            }
+            let message = format!(
+                "no module that Debian's apache2 ships defines `{name}`: {effect} (\"Invalid command '{name}'\")"
+            );
+            let d = match did_you_mean(&name, section) {
+                Some(s) => out
+                    .diag(message)
+                    .at(span, format!("did you mean `{s}`?"))
+                    .help(format!("replace `{name}` with `{s}`")),
+                None => out
+                    .diag(message)
+                    .at(span, "unknown directive")
+                    .help("check the spelling; a directive of a module Debian does not ship needs that module's LoadModule first, and belongs inside `<IfModule>`"),
+            };
+            out.emit(d);
+        }
+    }
+}
+
+/// Is a scope's body one Apache skips unread, or does not read as directives? Looks at the
+/// scope and the sections around it, up to the top of its file (or `.htaccess`).
+fn body_skipped(apache: &ApacheModel, id: ScopeId) -> bool {
+    let mut cur = Some(id);
+    let mut guard = 0;
+    while let Some(sid) = cur {
+        guard += 1;
+        let Some(scope) = apache.scopes.get(sid) else {
+            return true;
+        };
+        if guard > 1024 || scope.kind == ScopeKind::Conditional {
+            return true;
+        }
+        if matches!(scope.kind, ScopeKind::Server | ScopeKind::Htaccess) {
+            return false;
+        }
+        if let Some(head) = &scope.head {
+            let raw = head.key == "ifversion" || head.key == "macro" || head.key.starts_with("lua");
+            let unknown = !known().contains(&format!("<{}", head.key));
+            if raw || unknown {
+                return true;
+            }
+        }
+        cur = scope.parent;
+    }
+    false
+}
+
+/// The name as Apache reads it: the first word of the line, from `start` to the first
+/// blank, with backslash-newline continuations joined and, for a section, the closing `>`
+/// dropped. Its span runs from `start` to the word's end in the file.
+fn apache_word(model: &Model, file: FileId, start: u32, section: bool) -> Option<(String, Span)> {
+    let text = &model.sources.get(file)?.text;
+    let rest = text.get(start as usize..)?;
+    let mut name = String::new();
+    let mut end = start as usize;
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' {
+            let after = rest.get(i + 1..).unwrap_or("");
+            if after.starts_with('\n') {
+                chars.next();
+                continue;
+            }
+            if after.starts_with("\r\n") {
+                chars.next();
+                chars.next();
+                continue;
+            }
+        }
+        if c.is_whitespace() || name.len() > 256 {
+            break;
+        }
+        name.push(c);
+        end = start as usize + i + c.len_utf8();
+    }
+    if section && name.len() > 1 && name.ends_with('>') {
+        name.pop();
+        end -= 1;
+    }
+    if name.is_empty() {
+        return None;
+    }
+    Some((name, Span::new(file, start as usize, end)))
+}
+
+/// The closest name of the same kind in the table, if it is close enough to be a typo.
+fn did_you_mean(name: &str, section: bool) -> Option<&'static str> {
+    let typed = name.to_ascii_lowercase();
+    let typed = typed.trim_start_matches('<');
+    let mut best: Option<(f64, &'static str)> = None;
+    for candidate in apache_names()
+        .iter()
+        .filter(|n| n.starts_with('<') == section)
+    {
+        let c = candidate.trim_start_matches('<').to_ascii_lowercase();
+        let score = strsim::normalized_damerau_levenshtein(typed, &c);
+        if score >= 0.7 && best.is_none_or(|(b, _)| score > b) {
+            best = Some((score, candidate));
+        }
+    }
+    best.map(|(_, n)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, silent};
+
+    fn in_dir(body: &str) -> String {
+        format!("ServerRoot /x\n<Directory /srv/a>\n{body}\n</Directory>\n")
+    }
+
+    fn al104(files: &[(&str, &str)]) -> Vec<crate::diag::Diagnostic> {
+        crate::lint_memory(files)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "AL104")
+            .collect()
+    }
+
+    fn with_htaccess(allow: &str, htaccess: &str) -> Vec<crate::diag::Diagnostic> {
+        let conf = format!("ServerRoot /srv/conf\n<Directory /srv/www>\n{allow}\n</Directory>\n");
+        al104(&[
+            ("/srv/conf/httpd.conf", conf.as_str()),
+            ("/srv/www/.htaccess", htaccess),
+        ])
+    }
+
+    #[test]
+    fn the_table_lists_real_names_only() {
+        let names = crate::model::directives::apache_names();
+        assert!(names.len() > 900, "{}", names.len());
+        assert!(names.contains(&"MDomain") && names.contains(&"<MDomain"));
+        assert!(names.iter().all(|n| !n.contains(' ')));
+    }
+
+    #[test]
+    fn typo_in_server_config_suggests_the_directive() {
+        let found = fires(&super::RULE, &[("httpd.conf", &in_dir("AuthUserFle /x"))]);
+        assert!(
+            found[0].message.contains("refuses to start"),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("replace `AuthUserFle` with `AuthUserFile`")
+        );
+        let found = fires(
+            &super::RULE,
+            &[("httpd.conf", &in_dir("Requre valid-user"))],
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`Require`")));
+    }
+
+    #[test]
+    fn section_typo_suggests_a_section() {
+        let text = "ServerRoot /x\n<Diretory /a>\nRequire all denied\n</Diretory>\n";
+        let found = fires(&super::RULE, &[("httpd.conf", text)]);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("`<Diretory`"),
+            "{}",
+            found[0].message
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`<Directory`")));
+        let span = found[0].primary.as_ref().map(|l| l.span.range());
+        assert_eq!(span, Some(14..23));
+    }
+
+    #[test]
+    fn names_are_case_insensitive_and_sections_are_not_directives() {
+        silent(
+            &super::RULE,
+            &[("httpd.conf", &in_dir("authuserfile /x\nREQUIRE valid-user"))],
+        );
+        fires(
+            &super::RULE,
+            &[("httpd.conf", "ServerRoot /x\nDirectory /a\n")],
+        );
+        fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\n<ServerName x>\n</ServerName>\n",
+            )],
+        );
+    }
+
+    #[test]
+    fn word_glued_to_the_name_is_part_of_it() {
+        let found = fires(&super::RULE, &[("httpd.conf", &in_dir("AuthUserFile/x"))]);
+        assert!(
+            found[0].message.contains("`AuthUserFile/x`"),
+            "{}",
+            found[0].message
+        );
+        silent(
+            &super::RULE,
+            &[("httpd.conf", &in_dir("AuthUser\\\nFile /x"))],
+        );
+    }
+
+    #[test]
+    fn conditional_and_raw_bodies_are_skipped() {
+        silent(
+            &super::RULE,
+            &[("httpd.conf", "ServerRoot /x\n<IfModule nonexistent_module>\nAuthUserFle /x\n<Diretory /a>\n</Diretory>\n</IfModule>\n<IfDefine X>\n<Directory /a>\nFooBar\n</Directory>\n</IfDefine>\n<IfVersion < 2.0>\nFooBar\n</IfVersion>\n<Macro M $a>\nFooBar $a\n</Macro>\n<LuaHookAccessChecker>\nfunction f(r)\nend\n</LuaHookAccessChecker>\n")],
+        );
+    }
+
+    #[test]
+    fn only_the_unknown_section_is_reported_not_its_body() {
+        let found = fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\n<Perl>\nuse strict;\nmy $x = 1;\n</Perl>\n",
+            )],
+        );
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn variables_and_syntax_errors_are_left_alone() {
+        silent(&super::RULE, &[("httpd.conf", &in_dir("Auth${X} /x"))]);
+        // An unclosed section is AL001 already.
+        silent(
+            &super::RULE,
+            &[("httpd.conf", "ServerRoot /x\n<Diretory /a>\n")],
+        );
+    }
+
+    #[test]
+    fn included_twice_reports_once() {
+        let found = al104(&[
+            (
+                "/c/httpd.conf",
+                "ServerRoot /c\nInclude /c/a.conf\nInclude /c/a.conf\n",
+            ),
+            ("/c/a.conf", "FooBar 1\n"),
+        ]);
+        assert_eq!(found.len(), 1);
+    }
+
+    #[test]
+    fn htaccess_depends_on_allow_override() {
+        let found = with_htaccess("AllowOverride FileInfo", "AuthUserFle /x\n");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("500"), "{}", found[0].message);
+        let found = with_htaccess(
+            "AllowOverride AuthConfig Nonfatal=Unknown",
+            "Requre valid-user\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("no effect"),
+            "{}",
+            found[0].message
+        );
+        assert!(with_htaccess("AllowOverride None", "AuthUserFle /x\n").is_empty());
+        assert!(with_htaccess("Require all granted", "AuthUserFle /x\n").is_empty());
+        let found = with_htaccess(
+            "AllowOverride None\nAllowOverrideList Redirect",
+            "AuthUserFle /x\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            with_htaccess("AllowOverride All", "<IfModule x>\nFooBar\n</IfModule>\n").is_empty()
+        );
+    }
+
+    #[test]
+    fn lone_htaccess_fires_with_the_htaccess_effect() {
+        let found = fires(&super::RULE, &[("site/.htaccess", "Requre valid-user\n")]);
+        assert!(found[0].message.contains("500"), "{}", found[0].message);
+    }
+}
