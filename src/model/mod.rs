@@ -82,6 +82,11 @@ pub struct PasswordRef {
     pub server_path: PathBuf,
     /// The loaded file, when it is in the linted tree or mapped.
     pub file: Option<FileId>,
+    /// Known not to exist: its place is mapped or under a linted path, and nothing is
+    /// there.
+    pub missing: bool,
+    /// Written as a relative path (resolved against ServerRoot or the nginx prefix).
+    pub relative: bool,
 }
 
 /// Parse every found file, follow includes, and build both servers' models.
@@ -160,6 +165,7 @@ fn load_password_files(
         kind: FileKind,
         path: PathBuf,
         name: String,
+        relative: bool,
     }
     let mut wanted: Vec<Wanted> = Vec::new();
     let server_root = opts
@@ -198,6 +204,7 @@ fn load_password_files(
                 kind,
                 path: server,
                 name: d.name.clone(),
+                relative: !p.is_absolute(),
             });
         }
     }
@@ -224,13 +231,32 @@ fn load_password_files(
                 kind: FileKind::Htpasswd,
                 path: server,
                 name: "auth_basic_user_file".to_string(),
+                relative: !p.is_absolute(),
             });
         }
     }
+    // The directories we see: each linted directory, and the directory of each linted
+    // file.
+    let roots: Vec<PathBuf> = opts
+        .linted_roots
+        .iter()
+        .map(|r| paths::absolute(r))
+        .map(|r| match r.parent() {
+            Some(parent) if !loader.fs.is_dir(&r) => parent.to_path_buf(),
+            _ => r,
+        })
+        .collect();
     let mut refs = Vec::new();
     for w in wanted {
         let local = opts.maps.to_local(&w.path, loader.fs);
+        // We know where the file would be (a --map covers it, or it lies under a linted
+        // path), and it is not there.
+        let missing = match &local {
+            Some(l) => !loader.fs.exists(l),
+            None => roots.iter().any(|r| w.path.starts_with(r)),
+        };
         let file = match local {
+            _ if missing => None,
             Some(local) => loader.load(&local, w.kind, w.span, &w.name),
             None => {
                 loader.diagnostics.push(
@@ -249,6 +275,8 @@ fn load_password_files(
             kind: w.kind,
             server_path: w.path,
             file,
+            missing,
+            relative: w.relative,
         });
     }
     refs

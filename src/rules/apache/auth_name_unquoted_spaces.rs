@@ -5,14 +5,15 @@
 //! (`AH00526 ... AuthName takes one argument`). Checked on Apache 2.4.71: in a server config
 //! file it refuses to start; in a `.htaccess` it reads, every request under that directory
 //! gets 500. A `.htaccess` the server never reads, or one where AuthConfig is not allowed
-//! (a different error, or skipped under `Nonfatal=Override`), is left alone.
+//! (a different error, or skipped under `Nonfatal=Override`: AL108/AL109), is left alone.
+//! `AllowOverride Nonfatal` does not soften this error (checked: still 500).
+use super::{override_for, Override};
 use crate::diag::Diagnostic;
-use crate::model::apache::{ApacheModel, HtaccessContext, Item, ScopeId, ScopeKind};
-use crate::model::paths::directory_covers;
+use crate::model::apache::{ApacheModel, Htaccess, Item, ScopeId, ScopeKind};
 use crate::rules::prelude::*;
 use crate::syntax::apache::Directive;
 use crate::syntax::Word;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub static RULE: Rule = Rule {
     code: "AL103",
@@ -76,9 +77,9 @@ const TAKE1: &[(&str, &str)] = &[
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
     let defines = defines(apache);
+    let htaccess = htaccess_by_scope(apache);
     let mut seen = BTreeSet::new();
     for (id, scope) in apache.scopes.iter().enumerate() {
-        let read = htaccess_overrides(apache, id);
         for item in &scope.items {
             let Item::Directive(d) = item else { continue };
             let Some(&(_, what)) = TAKE1.iter().find(|(k, _)| *k == d.key) else {
@@ -87,22 +88,35 @@ fn check(model: &Model, out: &mut Sink) {
             if !seen.insert((d.span.file, d.span.start)) {
                 continue; // the same file included twice
             }
-            let effect = match &read {
-                Overrides::ServerConfig => "Apache refuses to start",
-                Overrides::Unknown => {
-                    "in a .htaccess, every request under its directory gets 500 Internal Server Error"
-                }
-                Overrides::Ignored => continue,
-                Overrides::Read { .. } if !read.allows("authconfig", &d.key) => continue,
-                Overrides::Read { .. } => {
-                    "every request under this .htaccess's directory gets 500 Internal Server Error"
-                }
+            let effect = match htaccess.get(&id) {
+                None => "Apache refuses to start",
+                Some(h) => match override_for(apache, h, d) {
+                    Some(Override::Allowed) => {
+                        "every request under this .htaccess's directory gets 500 Internal Server Error"
+                    }
+                    None => {
+                        "when Apache reads this .htaccess, every request under its directory gets 500 Internal Server Error"
+                    }
+                    // Never read, or AuthConfig not allowed: another finding (AL108, AL109).
+                    Some(_) => continue,
+                },
             };
             if let Some(diag) = problem(out, d, what, effect, &defines) {
                 out.emit(diag);
             }
         }
     }
+}
+
+/// The `.htaccess` each scope belongs to (its top and every section inside it).
+pub(crate) fn htaccess_by_scope(apache: &ApacheModel) -> BTreeMap<ScopeId, &Htaccess> {
+    let mut out = BTreeMap::new();
+    for h in &apache.htaccess {
+        for s in std::iter::once(h.scope).chain(apache.sections_below(h.scope)) {
+            out.insert(s, h);
+        }
+    }
+    out
 }
 
 /// The diagnostic for one `AuthName`/`AuthType` line, if it does not have exactly one
@@ -250,112 +264,6 @@ fn defines(apache: &ApacheModel) -> Vec<(String, String)> {
     out
 }
 
-/// What the server config in the input lets a scope's `.htaccess` do.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Overrides {
-    /// Not in a `.htaccess`: a server config file.
-    ServerConfig,
-    /// In a `.htaccess` whose server config is not in the input.
-    Unknown,
-    /// In a `.htaccess` the server never reads (`AllowOverride None`, no AllowOverrideList).
-    Ignored,
-    /// In a `.htaccess` the server reads. `classes`: the AllowOverride words in effect,
-    /// lowercase (`authconfig`, `all`, `nonfatal=unknown`...); `list`: the directive names
-    /// AllowOverrideList adds, lowercase.
-    Read {
-        classes: BTreeSet<String>,
-        list: BTreeSet<String>,
-    },
-}
-
-impl Overrides {
-    /// May a directive of this override class (lowercase) stand in the `.htaccess`?
-    /// Unknown context: assume so.
-    pub(crate) fn allows(&self, class: &str, key: &str) -> bool {
-        match self {
-            Overrides::ServerConfig | Overrides::Unknown => true,
-            Overrides::Ignored => false,
-            Overrides::Read { classes, list } => {
-                classes.contains("all") || classes.contains(class) || list.contains(key)
-            }
-        }
-    }
-}
-
-/// The `.htaccess` (if any) a scope belongs to, and what its server config allows there.
-pub(crate) fn htaccess_overrides(apache: &ApacheModel, id: ScopeId) -> Overrides {
-    let mut cur = Some(id);
-    let mut guard = 0;
-    let top = loop {
-        let Some(sid) = cur else {
-            return Overrides::ServerConfig;
-        };
-        let Some(scope) = apache.scopes.get(sid) else {
-            return Overrides::Unknown;
-        };
-        match scope.kind {
-            ScopeKind::Htaccess => break sid,
-            ScopeKind::Server => return Overrides::ServerConfig,
-            _ => cur = scope.parent,
-        }
-        guard += 1;
-        if guard > 1024 {
-            return Overrides::Unknown;
-        }
-    };
-    let Some(h) = apache.htaccess.iter().find(|h| h.scope == top) else {
-        return Overrides::Unknown;
-    };
-    let HtaccessContext::Known { allow_override, .. } = &h.context else {
-        return Overrides::Unknown;
-    };
-    // AllowOverride: `None` and `All` replace what came before, other words add to it.
-    let mut classes = BTreeSet::new();
-    for w in allow_override.iter().flat_map(|d| d.args.iter()) {
-        let w = w.text.to_ascii_lowercase();
-        match w.as_str() {
-            "none" => classes.clear(),
-            "all" => {
-                classes.clear();
-                classes.insert(w);
-            }
-            _ => {
-                classes.insert(w);
-            }
-        }
-    }
-    // AllowOverrideList, from the covering <Directory> sections as the model finds
-    // AllowOverride: shortest path first, the last one set wins.
-    let mut covering: Vec<(usize, ScopeId)> = apache
-        .scopes
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.kind == ScopeKind::Directory)
-        .filter_map(|(i, s)| {
-            let arg = s.head.as_ref()?.args.first()?;
-            directory_covers(&arg.text, &h.server_dir)
-                .then_some((arg.text.trim_end_matches('/').len(), i))
-        })
-        .collect();
-    covering.sort();
-    let mut list = BTreeSet::new();
-    for (_, sid) in covering {
-        if let Some(d) = apache.last_in(sid, "allowoverridelist") {
-            list = d
-                .args
-                .iter()
-                .map(|w| w.text.to_ascii_lowercase())
-                .filter(|w| w != "none")
-                .collect();
-        }
-    }
-    if classes.is_empty() && list.is_empty() {
-        Overrides::Ignored
-    } else {
-        Overrides::Read { classes, list }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{fires, silent};
@@ -432,13 +340,21 @@ mod tests {
             &super::RULE,
             &[("httpd.conf", &in_dir("AuthType Basic Digest"))],
         );
+        // A backslash does not escape a space (apache2 -t: "takes one argument").
+        fires(
+            &super::RULE,
+            &[("httpd.conf", &in_dir("AuthName Members\\ Only"))],
+        );
     }
 
     #[test]
     fn one_argument_is_fine() {
         silent(
             &super::RULE,
-            &[("httpd.conf", &in_dir("AuthType Basic\nAuthName 'Members Only'\nAuthName Members\\ Only\nAuthName \"a \\\"b\\\"\""))],
+            &[(
+                "httpd.conf",
+                &in_dir("AuthType Basic\nAuthName 'Members Only'\nAuthName \"a \\\"b\\\"\""),
+            )],
         );
     }
 
@@ -473,7 +389,6 @@ mod tests {
     fn htaccess_the_server_ignores_or_forbids_stays_silent() {
         assert!(with_htaccess("AllowOverride None", "AuthName Members Only\n").is_empty());
         assert!(with_htaccess("Require all granted", "AuthName Members Only\n").is_empty());
-        assert!(with_htaccess("AllowOverride AuthConfig None", "AuthName a b\n").is_empty());
         // Not allowed here: a different error (or skipped under Nonfatal=Override).
         assert!(with_htaccess("AllowOverride FileInfo", "AuthName a b\n").is_empty());
         assert_eq!(

@@ -208,6 +208,29 @@ mod tests {
     }
 
     #[test]
+    fn other_methods_denied_by_limit_except_are_closed() {
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &dir("<Limit GET POST>\nRequire valid-user\n</Limit>\n\
+                      <LimitExcept GET POST>\nRequire all denied\n</LimitExcept>\n"),
+            )],
+        );
+    }
+
+    #[test]
+    fn a_limit_without_methods_does_not_panic() {
+        fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &dir("<Limit>\nRequire valid-user\n</Limit>\n"),
+            )],
+        );
+    }
+
+    #[test]
     fn auth_merging_lets_the_parent_decide() {
         silent(
             &super::RULE,

@@ -131,9 +131,7 @@ pub(super) mod authz {
     //! an AND (the top of a section is evaluated under AND) and as neutral under an OR.
     //! Nested sections (`<Files>` in `<Directory>`, `<If>`...) are sections of their own.
 
-    use crate::model::apache::{
-        ApacheModel, HtaccessContext, Item, ScopeId, ScopeKind, SectionHead,
-    };
+    use crate::model::apache::{ApacheModel, Item, ScopeId, ScopeKind, SectionHead};
     use crate::syntax::apache::Directive;
     use std::collections::BTreeSet;
 
@@ -174,9 +172,6 @@ pub(super) mod authz {
         }
         pub fn none() -> Methods {
             Methods::Only(BTreeSet::new())
-        }
-        pub fn is_all(&self) -> bool {
-            matches!(self, Methods::AllBut(s) if s.is_empty())
         }
         pub fn contains(&self, method: &str) -> bool {
             match self {
@@ -571,55 +566,6 @@ pub(super) mod authz {
         }
     }
 
-    /// The next section up from a scope.
-    pub enum Up {
-        Section(ScopeId),
-        /// The top of a complete configuration: nothing above.
-        End,
-        /// An unseen configuration could be above.
-        Unknown,
-    }
-
-    /// The enclosing section by nesting (a `.htaccess` continues into the `<Directory>`
-    /// that covers it), as [`ApacheModel::lookup`] walks it.
-    pub fn enclosing_section(model: &ApacheModel, id: ScopeId) -> Up {
-        let mut cur = id;
-        for _ in 0..1024 {
-            let Some(scope) = model.scope(cur) else {
-                return Up::Unknown;
-            };
-            let next = match scope.kind {
-                ScopeKind::Htaccess => {
-                    let ctx = model
-                        .htaccess
-                        .iter()
-                        .find(|h| h.scope == cur)
-                        .map(|h| &h.context);
-                    match ctx {
-                        Some(HtaccessContext::Known {
-                            directory: Some(d), ..
-                        }) => *d,
-                        Some(HtaccessContext::Known {
-                            directory: None, ..
-                        }) if model.has_main_config => return Up::End,
-                        _ => return Up::Unknown,
-                    }
-                }
-                ScopeKind::Server if model.has_main_config => return Up::End,
-                ScopeKind::Server => return Up::Unknown,
-                _ => match model.real_parent(cur).or(scope.parent) {
-                    Some(p) => p,
-                    None => return Up::Unknown,
-                },
-            };
-            if is_section(model, next) {
-                return Up::Section(next);
-            }
-            cur = next;
-        }
-        Up::Unknown
-    }
-
     /// The value of `AuthMerging` written in a section, lowercased (it is not inherited).
     pub fn auth_merging(model: &ApacheModel, id: ScopeId) -> Option<String> {
         model
@@ -818,7 +764,7 @@ mod tests {
             &super::RULE,
             &[(
                 "httpd.conf",
-                &dir("Require valid-user\n<IfModule authz_core_module>\nRequire all granted\n</IfModule>\n"),
+                &format!("LoadModule authz_core_module modules/mod_authz_core.so\n{}", dir("Require valid-user\n<IfModule authz_core_module>\nRequire all granted\n</IfModule>\n")),
             )],
         );
     }

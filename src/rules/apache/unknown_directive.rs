@@ -12,11 +12,14 @@
 //! `<IfVersion>` (false ones are skipped unread, and the module may be a third-party one),
 //! `<Macro>` and mod_lua's `<LuaHook...>` (raw text), and unknown sections (Apache stops at
 //! the section itself).
-use super::auth_name_unquoted_spaces::{htaccess_overrides, Overrides};
-use crate::model::apache::{ApacheModel, Item, ScopeId, ScopeKind};
+use super::auth_name_unquoted_spaces::htaccess_by_scope;
+use super::{override_for, Override};
+use crate::model::apache::{ApacheModel, Htaccess, HtaccessContext, Item, ScopeId, ScopeKind};
 use crate::model::directives::apache_names;
 use crate::rules::prelude::*;
-use crate::source::{FileId, Span};
+use crate::source::Span;
+use crate::syntax::apache::Directive;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
@@ -92,37 +95,36 @@ fn check(model: &Model, out: &mut Sink) {
         .filter(|d| d.code == "AL001")
         .flat_map(|d| d.primary.iter().chain(d.labels.iter()).map(|l| l.span))
         .collect();
+    let htaccess = htaccess_by_scope(apache);
     let mut seen = BTreeSet::new();
     for (id, scope) in apache.scopes.iter().enumerate() {
         if body_skipped(apache, id) {
             continue;
         }
-        let overrides = htaccess_overrides(apache, id);
-        let effect = match &overrides {
-            Overrides::ServerConfig => "Apache refuses to start",
-            Overrides::Unknown => {
-                "in a .htaccess, every request under its directory gets 500 Internal Server Error"
-            }
-            Overrides::Ignored => continue,
-            Overrides::Read { classes, .. }
-                if classes.contains("nonfatal=unknown") || classes.contains("nonfatal=all") =>
-            {
-                "AllowOverride Nonfatal makes Apache skip the line with only a warning, so it has no effect"
-            }
-            Overrides::Read { .. } => {
-                "every request under this .htaccess's directory gets 500 Internal Server Error"
-            }
-        };
         for item in &scope.items {
-            let (start, section) = match item {
-                Item::Directive(d) => (d.name_span, false),
+            // Apache's name for a section keeps its `<`; `override_for` takes a section by
+            // its opening line.
+            let (name, span, section, directive) = match item {
+                Item::Directive(d) => (d.name.clone(), d.name_span, false, Cow::Borrowed(d)),
                 Item::Scope(c) => match apache.scope(*c).and_then(|s| s.head.as_ref()) {
-                    Some(head) => (head.open_span, true),
+                    Some(h) => (
+                        format!("<{}", h.name),
+                        Span::new(
+                            h.name_span.file,
+                            h.open_span.start as usize,
+                            h.name_span.end as usize,
+                        ),
+                        true,
+                        Cow::Owned(Directive {
+                            name: h.name.clone(),
+                            key: h.key.clone(),
+                            name_span: h.name_span,
+                            args: h.args.clone(),
+                            span: h.open_span,
+                        }),
+                    ),
                     None => continue,
                 },
-            };
-            let Some((name, span)) = apache_word(model, start.file, start.start, section) else {
-                continue;
             };
             if name.contains("${") || known().contains(&name.to_ascii_lowercase()) {
                 continue; // variables are substituted before the name is looked up
@@ -136,9 +138,28 @@ fn check(model: &Model, out: &mut Sink) {
             if !seen.insert((span.file, span.start)) {
                 continue; // the same file included twice
             }
-            let message = format!(
-                "no module that Debian's apache2 ships defines `{name}`: {effect} (\"Invalid command '{name}'\")"
-            );
+            let invalid = format!("(\"Invalid command '{name}'\")");
+            let effect = match htaccess.get(&id) {
+                None => format!("Apache refuses to start {invalid}"),
+                Some(h) => match override_for(apache, h, &directive) {
+                    Some(Override::Ignored) => continue, // never read
+                    _ if nonfatal_unknown(h) => {
+                        "AllowOverride Nonfatal makes Apache skip the line \
+                        with only a warning (AH02296), so it has no effect"
+                            .to_string()
+                    }
+                    None => format!(
+                        "when Apache reads this .htaccess, every request under its directory gets \
+                         500 Internal Server Error {invalid}"
+                    ),
+                    Some(_) => format!(
+                        "every request under this .htaccess's directory gets 500 Internal Server \
+                         Error {invalid}"
+                    ),
+                },
+            };
+            let message =
+                format!("no module that Debian's apache2 ships defines `{name}`: {effect}");
             let d = match did_you_mean(&name, section) {
                 Some(s) => out
                     .diag(message)
@@ -152,6 +173,27 @@ fn check(model: &Model, out: &mut Sink) {
             out.emit(d);
         }
     }
+}
+
+/// Does the `AllowOverride` in effect for this `.htaccess` make unknown directives a
+/// warning? `None` and `All` replace the words before them (core.c `set_override`).
+fn nonfatal_unknown(h: &Htaccess) -> bool {
+    let HtaccessContext::Known {
+        allow_override: Some(ao),
+        ..
+    } = &h.context
+    else {
+        return false;
+    };
+    let mut on = false;
+    for w in &ao.args {
+        match w.text.to_ascii_lowercase().as_str() {
+            "none" | "all" => on = false,
+            "nonfatal=unknown" | "nonfatal=all" => on = true,
+            _ => {}
+        }
+    }
+    on
 }
 
 /// Is a scope's body one Apache skips unread, or does not read as directives? Looks at the
@@ -180,44 +222,6 @@ fn body_skipped(apache: &ApacheModel, id: ScopeId) -> bool {
         cur = scope.parent;
     }
     false
-}
-
-/// The name as Apache reads it: the first word of the line, from `start` to the first
-/// blank, with backslash-newline continuations joined and, for a section, the closing `>`
-/// dropped. Its span runs from `start` to the word's end in the file.
-fn apache_word(model: &Model, file: FileId, start: u32, section: bool) -> Option<(String, Span)> {
-    let text = &model.sources.get(file)?.text;
-    let rest = text.get(start as usize..)?;
-    let mut name = String::new();
-    let mut end = start as usize;
-    let mut chars = rest.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c == '\\' {
-            let after = rest.get(i + 1..).unwrap_or("");
-            if after.starts_with('\n') {
-                chars.next();
-                continue;
-            }
-            if after.starts_with("\r\n") {
-                chars.next();
-                chars.next();
-                continue;
-            }
-        }
-        if c.is_whitespace() || name.len() > 256 {
-            break;
-        }
-        name.push(c);
-        end = start as usize + i + c.len_utf8();
-    }
-    if section && name.len() > 1 && name.ends_with('>') {
-        name.pop();
-        end -= 1;
-    }
-    if name.is_empty() {
-        return None;
-    }
-    Some((name, Span::new(file, start as usize, end)))
 }
 
 /// The closest name of the same kind in the table, if it is close enough to be a typo.
@@ -400,6 +404,9 @@ mod tests {
             "{}",
             found[0].message
         );
+        // `All` after `Nonfatal=Unknown` resets it (checked: 500).
+        let found = with_htaccess("AllowOverride Nonfatal=Unknown All", "FooBar\n");
+        assert!(found[0].message.contains("500"), "{}", found[0].message);
         assert!(with_htaccess("AllowOverride None", "AuthUserFle /x\n").is_empty());
         assert!(with_htaccess("Require all granted", "AuthUserFle /x\n").is_empty());
         let found = with_htaccess(
