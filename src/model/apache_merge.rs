@@ -288,6 +288,9 @@ impl ApacheModel {
     /// The directive `key` in effect for the area of `id`: the last one along the merge
     /// chain. `Unknown` when nothing in the chain sets it and the chain is incomplete.
     pub fn effective(&self, id: ScopeId, key: &str) -> Lookup<'_> {
+        if let Some(found) = self.effective_for_location(id, key) {
+            return found;
+        }
         let chain = self.chain(id);
         // Within the area's own anchor, what is nested around `id` counts too.
         if let Some(d) = self.nearest_within_anchor(id, key) {
@@ -303,6 +306,75 @@ impl ApacheModel {
         } else {
             Lookup::Unknown
         }
+    }
+
+    /// For an area under a `<Location>`: the `<Location>` sections whose path covers it, in
+    /// file order; directory-based sections count only if one of them sets `key` (then
+    /// the answer depends on the file, and is `Unknown` unless a Location sets it).
+    /// `None` when the anchor is not a plain `<Location>`.
+    fn effective_for_location(&self, id: ScopeId, key: &str) -> Option<Lookup<'_>> {
+        let anchor = self.anchor(id)?;
+        let s = self.scope(anchor)?;
+        if s.kind != ScopeKind::Location {
+            return None;
+        }
+        let path = s.head.as_ref()?.args.first()?.text.clone();
+        if path.contains(['*', '?', '[']) {
+            return None;
+        }
+        if let Some(d) = self.nearest_within_anchor(id, key) {
+            return Some(Lookup::Found(d));
+        }
+        let vhost = self.vhost_of(anchor);
+        let same_server = |i: ScopeId| {
+            let v = self.vhost_of(i);
+            v.is_none() || v == vhost
+        };
+        let mut locations: Vec<ScopeId> = Vec::new();
+        let mut by_file = false;
+        for (i, sc) in self.scopes.iter().enumerate() {
+            if !same_server(i) {
+                continue;
+            }
+            match sc.kind {
+                ScopeKind::Location => {
+                    let covers = sc
+                        .head
+                        .as_ref()
+                        .and_then(|h| h.args.first())
+                        .is_some_and(|a| location_matches(&a.text, &path));
+                    if covers {
+                        locations.push(i);
+                    }
+                }
+                ScopeKind::Directory
+                | ScopeKind::DirectoryMatch
+                | ScopeKind::Files
+                | ScopeKind::FilesMatch
+                | ScopeKind::LocationMatch
+                | ScopeKind::If
+                | ScopeKind::ElseIf
+                | ScopeKind::Else
+                | ScopeKind::Htaccess => {
+                    if self.any_below(i, &|d: &Directive| d.key == key) {
+                        by_file = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Main-server sections come before the vhost's; within each, file order.
+        locations.sort_by_key(|i| (self.vhost_of(*i).is_some(), *i));
+        for l in locations.iter().rev() {
+            if let Some(d) = self.last_in(*l, key) {
+                return Some(Lookup::Found(d));
+            }
+        }
+        Some(if self.has_main_config && !by_file {
+            Lookup::NotSet
+        } else {
+            Lookup::Unknown
+        })
     }
 
     /// `key` in `id` or the sections between it and its anchor.
@@ -451,6 +523,28 @@ mod tests {
         let m = &l.model.apache;
         let p = scope_with(m, "directory", "/www/p");
         assert_eq!(m.chain(p).scopes, vec![p]);
+    }
+
+    #[test]
+    fn locations_merge_with_covering_locations() {
+        let l = model(&[(
+            "httpd.conf",
+            "ServerRoot /x\n<Location /app>\nAuthName \"App\"\n</Location>\n<Location /app/admin>\nAuthType Basic\n</Location>\n<Location /other>\nAuthUserFile /u\n</Location>\n",
+        )]);
+        let m = &l.model.apache;
+        let admin = scope_with(m, "location", "/app/admin");
+        assert!(
+            matches!(m.effective(admin, "authname"), Lookup::Found(d) if d.args[0].text == "App")
+        );
+        assert_eq!(m.effective(admin, "authuserfile"), Lookup::NotSet);
+        // A <Directory> that sets the key could apply: unknown.
+        let l = model(&[(
+            "httpd.conf",
+            "ServerRoot /x\n<Directory /w>\nAuthUserFile /u\n</Directory>\n<Location /app>\nAuthType Basic\n</Location>\n",
+        )]);
+        let m = &l.model.apache;
+        let app = scope_with(m, "location", "/app");
+        assert_eq!(m.effective(app, "authuserfile"), Lookup::Unknown);
     }
 
     #[test]

@@ -175,7 +175,7 @@ fn load_password_files(
     for (id, _) in apache.scopes.iter().enumerate() {
         // The AuthType in effect here (set here or in a section around it) decides whether
         // AuthUserFile names an htpasswd or an htdigest file.
-        let digest = || match apache.lookup(id, "authtype") {
+        let digest = || match apache.effective(id, "authtype") {
             apache::Lookup::Found(d) => d
                 .args
                 .first()

@@ -20,7 +20,7 @@ pub static RULE: Rule = Rule {
     name: "auth-name-unquoted-spaces",
     severity: Severity::Error,
     default_enabled: true,
-    summary: "AuthName or AuthType has more than one argument, so Apache rejects the line",
+    summary: "AuthName or AuthType does not have exactly one argument, so Apache rejects the line",
     why: "`AuthName` and `AuthType` take exactly one argument. Apache splits a line at spaces \
           unless the word is quoted, has no trailing comments (a `#` after a directive is an \
           argument), and ends a quoted word at its closing quote. So `AuthName Members Only`, \
@@ -163,14 +163,11 @@ fn problem(
         .position(|w| !w.quoted && w.text.starts_with('#'))
     {
         let kept: Vec<&Word> = d.args.iter().take(hash).collect();
-        let label = if hash == 0 {
-            "Apache has no trailing comments: this `#` is the argument"
-        } else {
-            "Apache has no trailing comments: `#` and the words after it are arguments"
-        };
+        let comment = d.args.get(hash).map_or(extra, |w| w.span);
+        let comment = d.args.last().map_or(comment, |w| comment.to(w.span));
         return Some(
             out.diag(format!("{takes}, and this line gives it {n} (a `#` after a directive is not a comment): {effect}"))
-                .at(extra, label)
+                .at(comment, "Apache has no trailing comments: `#` and the words after it are arguments")
                 .help(format!(
                     "move the comment to a line of its own: `{}`",
                     suggestion(d, &kept)
@@ -187,11 +184,16 @@ fn problem(
         "extra arguments"
     };
     let all: Vec<&Word> = d.args.iter().collect();
+    let help = if d.key == "authname" {
+        format!("quote the whole realm: `{}`", suggestion(d, &all))
+    } else {
+        format!("give one type, e.g. `{example}`")
+    };
     Some(
         out.diag(format!("{takes}, and this line gives it {n}: {effect}"))
             .at(extra, label)
             .label(first.span, "the first argument")
-            .help(format!("quote the whole value: `{}`", suggestion(d, &all))),
+            .help(help),
     )
 }
 
@@ -316,9 +318,27 @@ mod tests {
         );
         let help = found[0].help.clone().unwrap_or_default();
         assert!(help.contains("AuthName \"Restricted\""), "{help}");
-        fires(
+        let text = in_dir("AuthType Basic # comment");
+        let found = fires(&super::RULE, &[("httpd.conf", &text)]);
+        let start = text.find('#').unwrap_or(0);
+        let primary = found[0].primary.as_ref().map(|l| l.span.range());
+        assert_eq!(primary, Some(start..start + "# comment".len()));
+        let help = found[0].help.clone().unwrap_or_default();
+        assert!(help.contains("`AuthType \"Basic\"`"), "{help}");
+        let found = fires(&super::RULE, &[("httpd.conf", &in_dir("AuthName # staff"))]);
+        let help = found[0].help.clone().unwrap_or_default();
+        assert!(help.contains("AuthName \"Restricted\""), "{help}");
+    }
+
+    #[test]
+    fn two_auth_types_are_not_told_to_quote() {
+        let found = fires(
             &super::RULE,
-            &[("httpd.conf", &in_dir("AuthType Basic # comment"))],
+            &[("httpd.conf", &in_dir("AuthType Basic Digest"))],
+        );
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("give one type, e.g. `AuthType Basic`")
         );
     }
 

@@ -37,7 +37,7 @@ fn check(model: &Model, out: &mut Sink) {
         if scheme != "basic" && scheme != "digest" {
             continue;
         }
-        if apache.lookup(id, "authname") != Lookup::NotSet {
+        if apache.effective(id, "authname") != Lookup::NotSet {
             continue;
         }
         let d = out

@@ -4,6 +4,7 @@ pub mod auth_name_unquoted_spaces;
 pub mod auth_type_without_auth_name;
 pub mod auth_type_without_require;
 pub mod auth_user_file_not_found;
+pub mod auth_user_file_not_set;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
 pub mod limit_leaves_methods_open;

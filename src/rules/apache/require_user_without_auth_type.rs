@@ -45,7 +45,7 @@ fn check(model: &Model, out: &mut Sink) {
             if !NEEDS_USER.contains(&provider.text.to_ascii_lowercase().as_str()) {
                 continue;
             }
-            if apache.lookup(id, "authtype") != Lookup::NotSet {
+            if apache.effective(id, "authtype") != Lookup::NotSet {
                 continue;
             }
             let d = out

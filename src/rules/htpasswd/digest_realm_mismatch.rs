@@ -55,7 +55,7 @@ fn check(model: &Model, out: &mut Sink) {
             if r.server != Server::Apache || r.kind != FileKind::Htdigest {
                 continue;
             }
-            match model.apache.lookup(r.scope, "authname") {
+            match model.apache.effective(r.scope, "authname") {
                 Lookup::Found(d) => {
                     if let Some(a) = d.args.first() {
                         realms.push((a.text.as_str(), a.span));

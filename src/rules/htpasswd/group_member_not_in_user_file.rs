@@ -59,13 +59,13 @@ fn check(model: &Model, out: &mut Sink) {
         let (Server::Apache, FileKind::Htgroup, Some(group)) = (g.server, g.kind, g.file) else {
             continue;
         };
-        if let Lookup::Found(p) = model.apache.lookup(g.scope, "authbasicprovider") {
+        if let Lookup::Found(p) = model.apache.effective(g.scope, "authbasicprovider") {
             if !p.args.iter().any(|a| a.text.eq_ignore_ascii_case("file")) {
                 unknown.insert(group); // users come from elsewhere (LDAP, DBM...)
                 continue;
             }
         }
-        let user_ref: Option<&PasswordRef> = match model.apache.lookup(g.scope, "authuserfile") {
+        let user_ref: Option<&PasswordRef> = match model.apache.effective(g.scope, "authuserfile") {
             Lookup::Found(d) => d
                 .args
                 .first()
