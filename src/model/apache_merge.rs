@@ -188,6 +188,17 @@ impl ApacheModel {
             };
         };
         let vhost = self.vhost_of(anchor);
+        let mut chain = self.chain_for_dir(&dir, vhost);
+        if !chain.scopes.contains(&anchor) {
+            chain.scopes.push(anchor);
+        }
+        chain
+    }
+
+    /// The directory-based sections that apply to requests for files in the server
+    /// directory `dir`, served by `vhost` (or the main server), in merge order.
+    pub fn chain_for_dir(&self, dir: &Path, vhost: Option<ScopeId>) -> Chain {
+        let dir = dir.to_path_buf();
         let mut complete = self.has_main_config;
         // (directory level, 0 = <Directory> / 1 = .htaccess, main before vhost, order)
         let mut ranked: Vec<((usize, u8, u8, usize), ScopeId)> = Vec::new();
@@ -232,21 +243,18 @@ impl ApacheModel {
                 | ScopeKind::LocationMatch
                 | ScopeKind::If
                 | ScopeKind::ElseIf
-                | ScopeKind::Else => {
+                | ScopeKind::Else
                     // Whether these apply depends on the URL or on a regex; when one could
                     // change the auth settings, the answer is not certain.
-                    if !in_other_vhost() && self.may_reach(i, &dir, vhost) && self.has_auth(i) {
-                        complete = false;
-                    }
+                    if !in_other_vhost() && self.may_reach(i, &dir, vhost) && self.has_auth(i) =>
+                {
+                    complete = false;
                 }
                 _ => {}
             }
         }
         ranked.sort();
-        let mut scopes: Vec<ScopeId> = ranked.into_iter().map(|(_, s)| s).collect();
-        if !scopes.contains(&anchor) {
-            scopes.push(anchor);
-        }
+        let scopes: Vec<ScopeId> = ranked.into_iter().map(|(_, s)| s).collect();
         Chain { scopes, complete }
     }
 
@@ -355,10 +363,10 @@ impl ApacheModel {
                 | ScopeKind::If
                 | ScopeKind::ElseIf
                 | ScopeKind::Else
-                | ScopeKind::Htaccess => {
-                    if self.any_below(i, &|d: &Directive| d.key == key) {
-                        by_file = true;
-                    }
+                | ScopeKind::Htaccess
+                    if self.any_below(i, &|d: &Directive| d.key == key) =>
+                {
+                    by_file = true;
                 }
                 _ => {}
             }
