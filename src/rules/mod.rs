@@ -114,6 +114,7 @@ pub static ALL: &[&Rule] = &[
     &apache::auth_user_file_not_set::RULE,
     &apache::protected_area_reopened::RULE,
     &apache::password_file_served::RULE,
+    &apache::location_overrides_directory_auth::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &htpasswd::misread_password_line::RULE,

@@ -8,6 +8,7 @@ pub mod auth_user_file_not_set;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
 pub mod limit_leaves_methods_open;
+pub mod location_overrides_directory_auth;
 pub mod password_file_served;
 pub mod protected_area_reopened;
 pub mod require_any_grants_everyone;
