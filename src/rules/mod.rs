@@ -115,6 +115,8 @@ pub static ALL: &[&Rule] = &[
     &apache::protected_area_reopened::RULE,
     &apache::password_file_served::RULE,
     &apache::location_overrides_directory_auth::RULE,
+    &apache::unknown_auth_type::RULE,
+    &apache::unknown_auth_provider::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &htpasswd::misread_password_line::RULE,

@@ -224,19 +224,27 @@ fn body_skipped(apache: &ApacheModel, id: ScopeId) -> bool {
     false
 }
 
-/// The closest name of the same kind in the table, if it is close enough to be a typo.
+/// The closest name of the same kind in the table, if it is close enough to be a typo: at
+/// most one edit (insertion, deletion, substitution or swap of neighbours) in about four
+/// letters (`AuthUserFle`, `Requre`, `<Diretory`).
 fn did_you_mean(name: &str, section: bool) -> Option<&'static str> {
     let typed = name.to_ascii_lowercase();
     let typed = typed.trim_start_matches('<');
-    let mut best: Option<(f64, &'static str)> = None;
+    let len = typed.chars().count();
+    let max_edits = (len / 4).max(1);
+    let mut best: Option<(usize, &'static str)> = None;
     for candidate in apache_names()
         .iter()
         .filter(|n| n.starts_with('<') == section)
     {
-        let c = candidate.trim_start_matches('<').to_ascii_lowercase();
-        let score = strsim::normalized_damerau_levenshtein(typed, &c);
-        if score >= 0.7 && best.is_none_or(|(b, _)| score > b) {
-            best = Some((score, candidate));
+        let bare = candidate.trim_start_matches('<');
+        // Each edit changes the length by at most one: a cheap filter before the distance.
+        if bare.len().abs_diff(len) > max_edits {
+            continue;
+        }
+        let edits = strsim::osa_distance(typed, &bare.to_ascii_lowercase());
+        if edits <= max_edits && best.is_none_or(|(b, _)| edits < b) {
+            best = Some((edits, candidate));
         }
     }
     best.map(|(_, n)| n)
