@@ -227,6 +227,35 @@ pub fn nginx_takes_block(name: &str, context: &str) -> Option<bool> {
     Some(is_context && rows.any(|r| !r.syntax.starts_with("address")))
 }
 
+const APACHE_PROVIDERS: &str = include_str!("../../data/apache2-auth-providers.tsv");
+
+/// The module that registers an Apache auth provider: `kind` is `authn`
+/// (`AuthBasicProvider file`) or `authz` (`Require group`); the name is compared
+/// case-sensitively, as Apache does. From `data/apache2-auth-providers.tsv`, which
+/// `data/gen-auth-providers.sh` verifies against the real server.
+pub fn apache_provider(kind: &str, name: &str) -> Option<&'static str> {
+    APACHE_PROVIDERS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            Some((f.next()?, f.next()?, f.next()?))
+        })
+        .find(|(k, n, _)| *k == kind && *n == name)
+        .map(|(_, _, m)| m)
+}
+
+/// The module identifier (`auth_basic_module`) of the module that defines a directive,
+/// from its source file in the table (`mod_auth_basic.c`).
+pub fn apache_module_id(key: &str) -> Option<String> {
+    let d = apache(key)?;
+    let stem = d.module.strip_suffix(".c")?;
+    Some(format!(
+        "{}_module",
+        stem.strip_prefix("mod_").unwrap_or(stem)
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,33 +285,4 @@ mod tests {
         assert_eq!(nginx_takes_block("map", "http"), Some(true));
         assert_eq!(nginx_takes_block("root", "server"), Some(false));
     }
-}
-
-const APACHE_PROVIDERS: &str = include_str!("../../data/apache2-auth-providers.tsv");
-
-/// The module that registers an Apache auth provider: `kind` is `authn`
-/// (`AuthBasicProvider file`) or `authz` (`Require group`); the name is compared
-/// case-sensitively, as Apache does. From `data/apache2-auth-providers.tsv`, which
-/// `data/gen-auth-providers.sh` verifies against the real server.
-pub fn apache_provider(kind: &str, name: &str) -> Option<&'static str> {
-    APACHE_PROVIDERS
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            Some((f.next()?, f.next()?, f.next()?))
-        })
-        .find(|(k, n, _)| *k == kind && *n == name)
-        .map(|(_, _, m)| m)
-}
-
-/// The module identifier (`auth_basic_module`) of the module that defines a directive,
-/// from its source file in the table (`mod_auth_basic.c`).
-pub fn apache_module_id(key: &str) -> Option<String> {
-    let d = apache(key)?;
-    let stem = d.module.strip_suffix(".c")?;
-    Some(format!(
-        "{}_module",
-        stem.strip_prefix("mod_").unwrap_or(stem)
-    ))
 }
