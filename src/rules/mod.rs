@@ -117,6 +117,8 @@ pub static ALL: &[&Rule] = &[
     &apache::location_overrides_directory_auth::RULE,
     &apache::unknown_auth_type::RULE,
     &apache::unknown_auth_provider::RULE,
+    &apache::mixed_access_generations::RULE,
+    &apache::basic_auth_without_tls::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &htpasswd::misread_password_line::RULE,

@@ -14,7 +14,7 @@
 //! the section itself).
 use super::auth_name_unquoted_spaces::htaccess_by_scope;
 use super::{override_for, Override};
-use crate::model::apache::{ApacheModel, Htaccess, HtaccessContext, Item, ScopeId, ScopeKind};
+use crate::model::apache::{ApacheModel, Htaccess, HtaccessContext, Item, ScopeKind};
 use crate::model::directives::apache_names;
 use crate::rules::prelude::*;
 use crate::source::Span;
@@ -87,6 +87,9 @@ fn known() -> &'static HashSet<String> {
     })
 }
 
+/// How many unknown names per run get a did-you-mean.
+const MAX_SUGGESTIONS: usize = 500;
+
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
     let syntax_errors: Vec<Span> = model
@@ -97,8 +100,10 @@ fn check(model: &Model, out: &mut Sink) {
         .collect();
     let htaccess = htaccess_by_scope(apache);
     let mut seen = BTreeSet::new();
+    let mut suggested = 0;
+    let skipped = skipped_bodies(apache);
     for (id, scope) in apache.scopes.iter().enumerate() {
-        if body_skipped(apache, id) {
+        if skipped.get(id).copied().unwrap_or(true) {
             continue;
         }
         for item in &scope.items {
@@ -160,7 +165,15 @@ fn check(model: &Model, out: &mut Sink) {
             };
             let message =
                 format!("no module that Debian's apache2 ships defines `{name}`: {effect}");
-            let d = match did_you_mean(&name, section) {
+            // Suggestions cost a pass over the table each: a file of garbage gets none past
+            // the first few hundred.
+            suggested += 1;
+            let guess = if suggested <= MAX_SUGGESTIONS {
+                did_you_mean(&name, section)
+            } else {
+                None
+            };
+            let d = match guess {
                 Some(s) => out
                     .diag(message)
                     .at(span, format!("did you mean `{s}`?"))
@@ -196,32 +209,31 @@ fn nonfatal_unknown(h: &Htaccess) -> bool {
     on
 }
 
-/// Is a scope's body one Apache skips unread, or does not read as directives? Looks at the
-/// scope and the sections around it, up to the top of its file (or `.htaccess`).
-fn body_skipped(apache: &ApacheModel, id: ScopeId) -> bool {
-    let mut cur = Some(id);
-    let mut guard = 0;
-    while let Some(sid) = cur {
-        guard += 1;
-        let Some(scope) = apache.scopes.get(sid) else {
-            return true;
-        };
-        if guard > 1024 || scope.kind == ScopeKind::Conditional {
-            return true;
-        }
-        if matches!(scope.kind, ScopeKind::Server | ScopeKind::Htaccess) {
-            return false;
-        }
-        if let Some(head) = &scope.head {
-            let raw = head.key == "ifversion" || head.key == "macro" || head.key.starts_with("lua");
-            let unknown = !known().contains(&format!("<{}", head.key));
-            if raw || unknown {
-                return true;
+/// For each scope: is its body one Apache skips unread, or does not read as directives?
+/// Inherited from the sections around it, up to the top of its file (or `.htaccess`).
+/// Scopes are created parent first, so one pass in index order sees each parent's answer.
+fn skipped_bodies(apache: &ApacheModel) -> Vec<bool> {
+    let mut out: Vec<bool> = Vec::with_capacity(apache.scopes.len());
+    for scope in &apache.scopes {
+        let skipped = match scope.kind {
+            ScopeKind::Server | ScopeKind::Htaccess => false,
+            ScopeKind::Conditional => true,
+            _ => {
+                let own = scope.head.as_ref().is_some_and(|h| {
+                    h.key == "ifversion"
+                        || h.key == "macro"
+                        || h.key.starts_with("lua")
+                        || !known().contains(&format!("<{}", h.key))
+                });
+                own || scope
+                    .parent
+                    .and_then(|p| out.get(p).copied())
+                    .unwrap_or(false)
             }
-        }
-        cur = scope.parent;
+        };
+        out.push(skipped);
     }
-    false
+    out
 }
 
 /// The closest name of the same kind in the table, if it is close enough to be a typo: at
@@ -302,6 +314,13 @@ mod tests {
             .help
             .as_deref()
             .is_some_and(|h| h.contains("`Require`")));
+    }
+
+    #[test]
+    fn far_names_get_no_suggestion() {
+        let found = fires(&super::RULE, &[("httpd.conf", &in_dir("FooBar 1"))]);
+        let help = found[0].help.clone().unwrap_or_default();
+        assert!(help.starts_with("check the spelling"), "{help}");
     }
 
     #[test]
