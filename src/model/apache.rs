@@ -155,6 +155,8 @@ pub struct ApacheModel {
 pub struct Modules {
     pub ids: std::collections::BTreeSet<String>,
     pub sources: std::collections::BTreeSet<String>,
+    /// A `LoadModule` was seen.
+    pub loaded_any: bool,
 }
 
 const STATIC_MODULES: &str = include_str!("../../data/apache2-static-modules.txt");
@@ -175,6 +177,7 @@ impl Modules {
 
     /// Record `LoadModule id path/mod_x.so`.
     fn load(&mut self, d: &Directive) {
+        self.loaded_any = true;
         let mut args = d.args.iter();
         if let Some(id) = args.next() {
             self.ids.insert(id.text.clone());
@@ -218,7 +221,8 @@ fn condition(
         None => (false, text),
     };
     let truth = match head_key {
-        "ifmodule" => modules?.has(name)?,
+        // Before any LoadModule, the modules may come from somewhere unseen.
+        "ifmodule" => modules.filter(|m| m.loaded_any)?.has(name)?,
         // A name not defined in the input may still come from `-D` on the command line.
         "ifdefine" => defines.iter().any(|d| d == name).then_some(true)?,
         _ => return None,
@@ -461,13 +465,18 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
             // The modules of an assumed config are not known: it stands for any server.
             modules: (mains.contains(&id) && !assumed_root).then(Modules::compiled_in),
             defines: Vec::new(),
+            missed_include: false,
         };
         let scope = b.new_scope(ScopeKind::Server, None, None, id);
         b.model.roots.push(scope);
         if let Some(nodes) = b.loader.apache.get(&id).map(|a| a.nodes.clone()) {
             b.expand(&nodes, scope);
         }
-        if let Some(m) = b.modules.take() {
+        // The loaded modules are known only when the whole main config is in the input:
+        // no Include left unread, and at least one LoadModule (a config without any is a
+        // part of one whose modules load elsewhere).
+        let complete = b.modules.as_ref().is_some_and(|m| m.loaded_any);
+        if let Some(m) = b.modules.take().filter(|_| complete) {
             if b.model.loaded_modules.is_none() {
                 b.model.loaded_modules = Some(m);
             }
@@ -498,6 +507,8 @@ struct Builder<'l, 'a, 'm> {
     modules: Option<Modules>,
     /// Names `Define`d so far.
     defines: Vec<String>,
+    /// An Include whose files are not in the input: what it loads is unknown.
+    missed_include: bool,
 }
 
 const MAX_INCLUDE_DEPTH: usize = 32;
@@ -609,6 +620,11 @@ impl Builder<'_, '_, '_> {
         for arg in &d.args {
             let server = self.resolve(&arg.text);
             let files = self.include_targets(&server, arg, optional);
+            if files.is_empty() {
+                // What it would load is unknown from here on.
+                self.missed_include = true;
+                self.modules = None;
+            }
             for local in files {
                 if self.stack.len() >= MAX_INCLUDE_DEPTH {
                     self.loader.diagnostics.push(
@@ -808,6 +824,7 @@ fn attach_htaccess(
             reported_deep: false,
             modules: b_modules,
             defines: Vec::new(),
+            missed_include: false,
         };
         b.expand(&nodes, scope);
     }
@@ -836,6 +853,7 @@ mod tests {
     }
 
     const LOAD: &str = "LoadModule auth_basic_module /usr/lib/apache2/modules/mod_auth_basic.so\n";
+    const OTHER: &str = "LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so\n";
 
     #[test]
     fn if_module_is_evaluated_against_load_module_lines() {
@@ -850,7 +868,7 @@ mod tests {
             auth_types(&[("httpd.conf", &conf(LOAD, "auth_basic_module"))]),
             ["Basic"]
         );
-        assert!(auth_types(&[("httpd.conf", &conf("", "mod_auth_basic.c"))]).is_empty());
+        assert!(auth_types(&[("httpd.conf", &conf(OTHER, "mod_auth_basic.c"))]).is_empty());
         assert!(auth_types(&[("httpd.conf", &conf(LOAD, "!auth_basic_module"))]).is_empty());
         // Compiled-in modules are always there; an unknown kind of name stays unknown.
         assert_eq!(
@@ -865,7 +883,7 @@ mod tests {
 
     #[test]
     fn load_module_after_the_test_does_not_count() {
-        let conf = format!("ServerRoot /x\n<IfModule auth_basic_module>\n<Location /a>\nAuthType Basic\n</Location>\n</IfModule>\n{LOAD}");
+        let conf = format!("ServerRoot /x\n{OTHER}<IfModule auth_basic_module>\n<Location /a>\nAuthType Basic\n</Location>\n</IfModule>\n{LOAD}");
         assert!(auth_types(&[("httpd.conf", &conf)]).is_empty());
     }
 

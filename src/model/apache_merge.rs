@@ -232,6 +232,9 @@ impl ApacheModel {
                         continue;
                     }
                     match &h.context {
+                        // A file Apache never reads takes no part.
+                        HtaccessContext::Known { .. }
+                            if self.allow_override_words(h).is_some_and(|w| w.is_empty()) => {}
                         HtaccessContext::Known { .. } => {
                             ranked.push(((depth(&h.server_dir), 1, 0, i), i))
                         }
@@ -421,6 +424,47 @@ impl ApacheModel {
         } else {
             AuthzSource::Unknown
         }
+    }
+}
+
+impl ApacheModel {
+    /// The `AllowOverride` words in effect for a `.htaccess`, lowercased, with `None`
+    /// resetting what came before it (empty: the file is never read). `None` when that
+    /// cannot be told: no server config above it, or an `AllowOverrideList` in play.
+    pub fn allow_override_words(&self, h: &super::apache::Htaccess) -> Option<Vec<String>> {
+        let HtaccessContext::Known {
+            directory,
+            allow_override,
+        } = &h.context
+        else {
+            return None;
+        };
+        // AllowOverrideList on any <Directory> covering the file lets single directives in.
+        let listed = directory.is_some()
+            && self.scopes.iter().enumerate().any(|(i, s)| {
+                s.kind == ScopeKind::Directory
+                    && s.head
+                        .as_ref()
+                        .and_then(|hd| hd.args.first())
+                        .is_some_and(|a| directory_covers(&a.text, &h.server_dir))
+                    && self.last_in(i, "allowoverridelist").is_some()
+            });
+        if listed {
+            return None;
+        }
+        let mut words: Vec<String> = Vec::new();
+        for w in allow_override
+            .iter()
+            .flat_map(|ao| ao.args.iter())
+            .map(|a| a.text.to_ascii_lowercase())
+        {
+            if w == "none" {
+                words.clear();
+            } else {
+                words.push(w);
+            }
+        }
+        Some(words)
     }
 }
 

@@ -142,12 +142,22 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
 
 /// Run every enabled model rule.
 pub fn run_all(model: &Model) -> Vec<Diagnostic> {
+    // A `.htaccess` Apache never reads can cause nothing: only the rules that say so, or
+    // that already weigh it, report there.
+    let ignored = apache::ignored_htaccess_files(&model.apache);
+    let weighs_ignored = ["AL103", "AL104", "AL108"];
     let mut out = Vec::new();
     for rule in ALL.iter().filter(|r| r.default_enabled) {
         if let Check::Model(check) = rule.check {
             let mut sink = Sink::new(rule);
             check(model, &mut sink);
-            out.extend(sink.found);
+            let apache_rule = rule.code.starts_with("AL1") && !weighs_ignored.contains(&rule.code);
+            out.extend(sink.found.into_iter().filter(|d| {
+                !(apache_rule
+                    && d.primary
+                        .as_ref()
+                        .is_some_and(|p| ignored.contains(&p.span.file)))
+            }));
         }
     }
     out

@@ -20,7 +20,7 @@ pub mod unknown_auth_provider;
 pub mod unknown_auth_type;
 pub mod unknown_directive;
 
-use crate::model::apache::{ApacheModel, Htaccess, HtaccessContext, ScopeId};
+use crate::model::apache::{ApacheModel, Htaccess, ScopeId};
 use crate::model::directives;
 use crate::syntax::apache::Directive;
 
@@ -41,25 +41,8 @@ pub enum Override {
 /// How the server config treats `directive` in `.htaccess` `h`: `None` when the server
 /// config is not in the input (or `AllowOverrideList` is in play), so it cannot be told.
 pub fn override_for(model: &ApacheModel, h: &Htaccess, directive: &Directive) -> Option<Override> {
-    let HtaccessContext::Known {
-        directory,
-        allow_override,
-    } = &h.context
-    else {
-        return None;
-    };
-    if directory.is_some_and(|d| model.last_in(d, "allowoverridelist").is_some()) {
-        return None;
-    }
-    let Some(ao) = allow_override else {
-        return Some(Override::Ignored);
-    };
-    let words: Vec<String> = ao
-        .args
-        .iter()
-        .map(|a| a.text.to_ascii_lowercase())
-        .collect();
-    if words.iter().all(|w| w == "none") {
+    let words = model.allow_override_words(h)?;
+    if words.is_empty() {
         return Some(Override::Ignored);
     }
     let classes = directives::apache(&directive.key)
@@ -119,4 +102,24 @@ pub fn require_needs_user(d: &Directive) -> bool {
         other => other.map(str::to_string),
     };
     provider.is_some_and(|p| NEEDS_USER.contains(&p.as_str()))
+}
+
+/// The `.htaccess` files Apache never reads, by the server config in the input.
+pub fn ignored_htaccess_files(model: &ApacheModel) -> Vec<crate::source::FileId> {
+    model
+        .htaccess
+        .iter()
+        .filter(|h| {
+            // Any directive will do: "ignored" does not depend on which.
+            let probe = Directive {
+                name: "AuthType".to_string(),
+                key: "authtype".to_string(),
+                name_span: crate::source::Span::new(h.file, 0, 0),
+                args: Vec::new(),
+                span: crate::source::Span::new(h.file, 0, 0),
+            };
+            override_for(model, h, &probe) == Some(Override::Ignored)
+        })
+        .map(|h| h.file)
+        .collect()
 }

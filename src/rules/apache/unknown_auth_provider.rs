@@ -114,7 +114,7 @@ mod tests {
     use crate::rules::testing::{fires, silent};
 
     fn conf(load: &str, line: &str) -> String {
-        format!("ServerRoot /x\n{load}<Directory /w>\nAuthType Basic\n{line}\n</Directory>\n")
+        format!("ServerRoot /x\nLoadModule mime_module m/mod_mime.so\n{load}<Directory /w>\nAuthType Basic\n{line}\n</Directory>\n")
     }
 
     #[test]

@@ -87,7 +87,7 @@ mod tests {
 
     fn conf(load: &str, t: &str) -> String {
         format!(
-            "ServerRoot /x\n{load}<Directory /w>\nAuthType {t}\nRequire valid-user\n</Directory>\n"
+            "ServerRoot /x\nLoadModule mime_module m/mod_mime.so\n{load}<Directory /w>\nAuthType {t}\nRequire valid-user\n</Directory>\n"
         )
     }
 
