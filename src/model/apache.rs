@@ -57,7 +57,7 @@ impl ScopeKind {
             "else" => ScopeKind::Else,
             "limit" => ScopeKind::Limit,
             "limitexcept" => ScopeKind::LimitExcept,
-            k if is_conditional(k) => ScopeKind::Conditional,
+            k if is_conditional(k) || k == "ifversion" => ScopeKind::Conditional,
             _ => ScopeKind::Other,
         }
     }
@@ -144,9 +144,9 @@ pub struct ApacheModel {
     /// The stock main config assumed because the input has none (`--assume`), and the
     /// file that holds its text.
     pub assumed: Option<(Assume, FileId)>,
-    /// The modules loaded by the end of the main config (compiled-in ones and every
-    /// `LoadModule`), when a main config is in the input; `None`: unknown.
-    pub loaded_modules: Option<Modules>,
+    /// The modules loaded by the end of each main config (compiled-in ones and every
+    /// `LoadModule`), by its root scope, when the input shows them all.
+    pub loaded_modules: std::collections::BTreeMap<ScopeId, Modules>,
 }
 
 /// Loaded modules by identifier (`auth_basic_module`) and by source file
@@ -208,14 +208,52 @@ impl Modules {
     }
 }
 
+/// The Apache version authlint's knowledge describes (`data/apache2-directives.txt`).
+const TARGET_VERSION: [u32; 3] = [2, 4, 71];
+
+/// `<IfVersion [[!]op] version>` against [`TARGET_VERSION`]; `None` for the regex forms.
+fn version_condition(args: &[Word]) -> Option<bool> {
+    let texts: Vec<&str> = args.iter().map(|a| a.text.as_str()).collect();
+    let (op, version) = match texts.as_slice() {
+        [v] => ("=", *v),
+        [op, v] => (*op, *v),
+        _ => return None,
+    };
+    let (negated, op) = match op.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, op),
+    };
+    if version.starts_with('/') || op == "~" {
+        return None;
+    }
+    let mut want = [0u32; 3];
+    for (slot, part) in want.iter_mut().zip(version.split('.')) {
+        *slot = part.parse().ok()?;
+    }
+    let ord = TARGET_VERSION.cmp(&want);
+    use std::cmp::Ordering::*;
+    let truth = match op {
+        "=" | "==" => ord == Equal,
+        ">" => ord == Greater,
+        ">=" => ord != Less,
+        "<" => ord == Less,
+        "<=" => ord != Greater,
+        _ => return None,
+    };
+    Some(truth != negated)
+}
+
 /// What a conditional section's test says: `Some(false)` when the input shows it is false.
 fn condition(
     head_key: &str,
-    arg: Option<&Word>,
+    args: &[Word],
     modules: Option<&Modules>,
     defines: &[String],
 ) -> Option<bool> {
-    let text = arg.map(|a| a.text.as_str()).unwrap_or("");
+    if head_key == "ifversion" {
+        return version_condition(args);
+    }
+    let text = args.first().map(|a| a.text.as_str()).unwrap_or("");
     let (negated, name) = match text.strip_prefix('!') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -269,6 +307,23 @@ impl ApacheModel {
             .into_iter()
             .rev()
             .find(|d| d.key == key)
+    }
+
+    /// The file top a scope belongs to (a server config root, or a `.htaccess`).
+    pub fn root_of(&self, id: ScopeId) -> Option<ScopeId> {
+        let mut cur = id;
+        for _ in 0..4096 {
+            match self.scopes.get(cur)?.parent {
+                Some(p) => cur = p,
+                None => return Some(cur),
+            }
+        }
+        None
+    }
+
+    /// The modules loaded for the server a scope belongs to, when known.
+    pub fn modules_for(&self, id: ScopeId) -> Option<&Modules> {
+        self.loaded_modules.get(&self.root_of(id)?)
     }
 
     /// The enclosing scope that is not a conditional.
@@ -477,9 +532,7 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
         // part of one whose modules load elsewhere).
         let complete = b.modules.as_ref().is_some_and(|m| m.loaded_any);
         if let Some(m) = b.modules.take().filter(|_| complete) {
-            if b.model.loaded_modules.is_none() {
-                b.model.loaded_modules = Some(m);
-            }
+            b.model.loaded_modules.insert(scope, m);
         }
         if model.server_root.is_none() {
             model.server_root = opts.server_root.map(Path::to_path_buf);
@@ -580,8 +633,8 @@ impl Builder<'_, '_, '_> {
                     }
                     // A conditional the input shows to be false is skipped, as Apache
                     // skips it while reading.
-                    if is_conditional(&s.key)
-                        && condition(&s.key, s.args.first(), self.modules.as_ref(), &self.defines)
+                    if (is_conditional(&s.key) || s.key == "ifversion")
+                        && condition(&s.key, &s.args, self.modules.as_ref(), &self.defines)
                             == Some(false)
                     {
                         continue;
@@ -811,7 +864,7 @@ fn attach_htaccess(
     });
     let scope = model.scopes.len() - 1;
     if let Some(nodes) = loader.apache.get(&id).map(|a| a.nodes.clone()) {
-        let b_modules = model.loaded_modules.clone();
+        let b_modules = parent.and_then(|p| model.modules_for(p)).cloned();
         let mut included = Vec::new();
         let mut b = Builder {
             loader,
@@ -891,6 +944,19 @@ mod tests {
     fn without_a_main_config_every_branch_is_kept() {
         let vhost = "<VirtualHost *:80>\n<IfModule mod_auth_basic.c>\n<Location /a>\nAuthType Basic\n</Location>\n</IfModule>\n</VirtualHost>\n";
         assert_eq!(auth_types(&[("site.conf", vhost)]), ["Basic"]);
+    }
+
+    #[test]
+    fn if_version_is_evaluated_for_2_4() {
+        let conf = |test: &str| {
+            format!(
+                "<IfVersion {test}>\n<Location /a>\nAuthType Basic\n</Location>\n</IfVersion>\n"
+            )
+        };
+        assert!(auth_types(&[("site.conf", &conf("< 2.4"))]).is_empty());
+        assert_eq!(auth_types(&[("site.conf", &conf(">= 2.4"))]), ["Basic"]);
+        assert!(auth_types(&[("site.conf", &conf("!>= 2.4"))]).is_empty());
+        assert_eq!(auth_types(&[("site.conf", &conf("~ ^2.4"))]), ["Basic"]);
     }
 
     #[test]

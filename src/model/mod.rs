@@ -251,10 +251,14 @@ fn load_password_files(
         let local = opts.maps.to_local(&w.path, loader.fs);
         // We know where the file would be (a --map covers it, or it lies under a linted
         // path), and it is not there.
-        let missing = match &local {
-            Some(l) => !loader.fs.exists(l),
-            None => roots.iter().any(|r| w.path.starts_with(r)),
-        };
+        // A relative nginx path resolved against a guessed prefix is not where the file
+        // really is; only an explicit --nginx-prefix makes it so.
+        let guessed = w.relative && w.server == Server::Nginx && opts.nginx_prefix.is_none();
+        let missing = !guessed
+            && match &local {
+                Some(l) => !loader.fs.exists(l),
+                None => roots.iter().any(|r| w.path.starts_with(r)),
+            };
         let file = match local {
             _ if missing => None,
             Some(local) => loader.load(&local, w.kind, w.span, &w.name),

@@ -42,7 +42,16 @@ fn check(model: &Model, out: &mut Sink) {
         ) {
             continue;
         }
-        let own = apache.directives_in(id);
+        // Written directly in this section: the usual `<IfModule mod_authz_core.c>` /
+        // `<IfModule !mod_authz_core.c>` pair keeps the generations apart on purpose.
+        let own: Vec<&crate::syntax::apache::Directive> = scope
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                crate::model::apache::Item::Directive(d) => Some(d),
+                _ => None,
+            })
+            .collect();
         let Some(old) = own.iter().find(|d| OLD.contains(&d.key.as_str())) else {
             continue;
         };
@@ -54,8 +63,12 @@ fn check(model: &Model, out: &mut Sink) {
                     .and_then(|s| s.head.as_ref())
                     .is_some_and(|h| h.key.starts_with("require"))
             }))
-            .flat_map(|s| apache.directives_in(s))
-            .find(|d| d.key == "require");
+            .filter_map(|s| apache.scope(s))
+            .flat_map(|s| s.items.iter())
+            .find_map(|i| match i {
+                crate::model::apache::Item::Directive(d) if d.key == "require" => Some(d),
+                _ => None,
+            });
         let Some(require) = require else { continue };
         let d = out
             .diag(format!(

@@ -42,7 +42,7 @@ fn check(model: &Model, out: &mut Sink) {
         .filter_map(|h| h.args.get(1))
         .map(|a| a.text.as_str())
         .collect();
-    let mut report = |kind: &str, word: &Word, directive: &str| {
+    let mut report = |scope: usize, kind: &str, word: &Word, directive: &str| {
         if aliases.contains(&word.text.as_str()) {
             return;
         }
@@ -63,7 +63,7 @@ fn check(model: &Model, out: &mut Sink) {
             out.emit(diag);
             return;
         };
-        let Some(loaded) = &apache.loaded_modules else {
+        let Some(loaded) = apache.modules_for(scope) else {
             return;
         };
         if loaded.ids.contains(module) {
@@ -89,7 +89,7 @@ fn check(model: &Model, out: &mut Sink) {
             match d.key.as_str() {
                 "authbasicprovider" | "authdigestprovider" | "authformprovider" => {
                     for w in &d.args {
-                        report("authn", w, &d.name);
+                        report(id, "authn", w, &d.name);
                     }
                 }
                 "require" => {
@@ -100,7 +100,7 @@ fn check(model: &Model, out: &mut Sink) {
                         other => other,
                     };
                     if let Some(w) = provider {
-                        report("authz", w, &d.name);
+                        report(id, "authz", w, &d.name);
                     }
                 }
                 _ => {}

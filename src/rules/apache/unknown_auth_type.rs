@@ -29,6 +29,9 @@ pub static RULE: Rule = Rule {
     check: Check::Model(check),
 };
 
+/// The types the stock modules implement, lowercase.
+const KNOWN: &[&str] = &["basic", "digest", "form", "none"];
+
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
     for id in 0..apache.scopes.len() {
@@ -50,17 +53,23 @@ fn check(model: &Model, out: &mut Sink) {
             }
             // The module that implements AuthType X defines AuthXProvider.
             let Some(module) = apache_module_id(&format!("auth{value}provider")) else {
+                // Third-party modules bring their own types (openid-connect, shibboleth,
+                // GSSAPI, Mellon...): only a near miss of a known one is surely a typo.
+                let near = KNOWN
+                    .iter()
+                    .find(|k| strsim::osa_distance(k, &value) <= 2 || value.starts_with(*k));
+                let Some(near) = near else { continue };
                 let diag = out
                     .diag(format!(
                         "`AuthType {}` is not a scheme Apache knows: every request here gets 500 (AH01796)",
                         arg.text
                     ))
-                    .at(arg.span, "unknown authentication type")
+                    .at(arg.span, format!("did you mean `{near}`?"))
                     .help("use `AuthType Basic` (or Digest, Form, None)");
                 out.emit(diag);
                 continue;
             };
-            let Some(loaded) = &apache.loaded_modules else {
+            let Some(loaded) = apache.modules_for(id) else {
                 continue;
             };
             if loaded.ids.contains(&module) {
