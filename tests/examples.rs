@@ -75,3 +75,18 @@ fn codes_and_names_are_unique_and_well_formed() {
         );
     }
 }
+
+#[test]
+fn readme_lists_every_rule_with_its_name_and_severity() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md is part of the repository");
+    let missing: Vec<String> = ALL
+        .iter()
+        .map(|r| format!("| {} | {} | {} |", r.code, r.name, r.severity.as_str()))
+        .filter(|row| !readme.lines().any(|l| l.trim() == row))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's rule table lacks or misstates: {missing:?}"
+    );
+}
