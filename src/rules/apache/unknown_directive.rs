@@ -67,6 +67,7 @@ pub static RULE: Rule = Rule {
         }],
     ],
     evidence: &[
+        "scenario: apache_directive_module_not_loaded",
         "scenario: apache_unknown_directive_in_server_config",
         "scenario: apache_unknown_section_in_server_config",
         "scenario: apache_unknown_directive_in_htaccess",
@@ -131,8 +132,27 @@ fn check(model: &Model, out: &mut Sink) {
                     None => continue,
                 },
             };
-            if name.contains("${") || known().contains(&name.to_ascii_lowercase()) {
+            if name.contains("${") {
                 continue; // variables are substituted before the name is looked up
+            }
+            if known().contains(&name.to_ascii_lowercase()) {
+                // Known, but is its module loaded? Only where the input shows every
+                // LoadModule of this server.
+                if let Some(missing) = module_not_loaded(apache, id, &directive.key) {
+                    if !htaccess.contains_key(&id) && seen.insert((span.file, span.start)) {
+                        let d = out
+                            .diag(format!(
+                                "`{name}` belongs to {missing}, which this config does not load: Apache refuses to start (\"Invalid command '{name}'\")"
+                            ))
+                            .at(span, "its module is not loaded")
+                            .help(format!(
+                                "load the module first (`a2enmod {}` on Debian), or wrap the line in `<IfModule {missing}>`",
+                                missing.trim_start_matches("mod_").trim_end_matches(".c")
+                            ));
+                        out.emit(d);
+                    }
+                }
+                continue;
             }
             if syntax_errors
                 .iter()
@@ -186,6 +206,19 @@ fn check(model: &Model, out: &mut Sink) {
             out.emit(d);
         }
     }
+}
+
+/// The source file (`mod_authn_file.c`) of the module that defines `key`, when the
+/// server's loaded modules are known and it is not among them. Modules whose source name
+/// does not follow `mod_*.c` (the MPMs, util_ldap) are left alone.
+fn module_not_loaded(apache: &ApacheModel, id: usize, key: &str) -> Option<String> {
+    let loaded = apache.modules_for(id)?;
+    let module = &crate::model::directives::apache(key)?.module;
+    if !module.starts_with("mod_") || loaded.sources.contains(module) {
+        return None;
+    }
+    let module_id = crate::model::directives::apache_module_id(key)?;
+    (!loaded.ids.contains(&module_id)).then(|| module.clone())
 }
 
 /// Does the `AllowOverride` in effect for this `.htaccess` make unknown directives a
@@ -314,6 +347,31 @@ mod tests {
             .help
             .as_deref()
             .is_some_and(|h| h.contains("`Require`")));
+    }
+
+    #[test]
+    fn known_directive_of_a_module_not_loaded() {
+        let conf = |load: &str| {
+            format!("ServerRoot /x\nLoadModule mime_module m/mod_mime.so\n{load}<Directory /a>\nAuthUserFile /u\n</Directory>\n")
+        };
+        let found = al104(&[("httpd.conf", &conf(""))]);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("mod_authn_file.c"),
+            "{}",
+            found[0].message
+        );
+        assert!(al104(&[(
+            "httpd.conf",
+            &conf("LoadModule authn_file_module m/mod_authn_file.so\n")
+        )])
+        .is_empty());
+        // Without a main config the modules are unknown.
+        assert!(al104(&[(
+            "site.conf",
+            "<Directory /a>\nAuthUserFile /u\n</Directory>\n"
+        )])
+        .is_empty());
     }
 
     #[test]
