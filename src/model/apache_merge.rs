@@ -554,6 +554,51 @@ mod tests {
     }
 
     #[test]
+    fn nested_htaccess_files_merge_shallow_to_deep() {
+        let l = model(&[
+            (
+                "httpd.conf",
+                "ServerRoot /x\n<Directory /srv>\nAllowOverride All\nRequire all granted\n</Directory>\n",
+            ),
+            ("/srv/a/.htaccess", "AuthType Basic\nAuthName \"A\"\nRequire valid-user\n"),
+            ("/srv/a/b/.htaccess", "AuthName \"B\"\n"),
+            ("/srv/a/b/c/.htaccess", "Require all granted\n"),
+        ]);
+        let m = &l.model.apache;
+        let srv = scope_with(m, "directory", "/srv");
+        let ht = |dir: &str| {
+            m.htaccess
+                .iter()
+                .find(|h| h.server_dir == Path::new(dir))
+                .map(|h| h.scope)
+                .unwrap_or(usize::MAX)
+        };
+        let (a, b, c) = (ht("/srv/a"), ht("/srv/a/b"), ht("/srv/a/b/c"));
+        assert_eq!(m.chain(c).scopes, vec![srv, a, b, c]);
+        assert!(matches!(m.effective(b, "authname"), Lookup::Found(d) if d.args[0].text == "B"));
+        assert!(
+            matches!(m.effective(c, "authtype"), Lookup::Found(d) if d.args[0].text == "Basic")
+        );
+        // b has no Require of its own: a's decides; c's replaces it.
+        assert_eq!(m.authz_source(b), AuthzSource::Section(a));
+        assert_eq!(m.authz_source(c), AuthzSource::Section(c));
+    }
+
+    #[test]
+    fn an_ignored_htaccess_takes_no_part() {
+        let l = model(&[
+            (
+                "httpd.conf",
+                "ServerRoot /x\n<Directory /srv>\nAllowOverride AuthConfig None\n</Directory>\n",
+            ),
+            ("/srv/a/.htaccess", "Require valid-user\n"),
+        ]);
+        let m = &l.model.apache;
+        let srv = scope_with(m, "directory", "/srv");
+        assert_eq!(m.chain_for_dir(Path::new("/srv/a"), None).scopes, vec![srv]);
+    }
+
+    #[test]
     fn an_unrelated_location_keeps_the_chain_complete_but_slash_does_not() {
         let conf = |loc: &str| {
             format!("ServerRoot /x\nDocumentRoot /www\n<Directory /www/p>\nAuthType Basic\n</Directory>\n<Location {loc}>\nRequire all granted\n</Location>\n")

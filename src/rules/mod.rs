@@ -119,6 +119,7 @@ pub static ALL: &[&Rule] = &[
     &apache::unknown_auth_provider::RULE,
     &apache::mixed_access_generations::RULE,
     &apache::basic_auth_without_tls::RULE,
+    &apache::auth_user_file_relative::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &htpasswd::misread_password_line::RULE,

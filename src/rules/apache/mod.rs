@@ -5,6 +5,7 @@ pub mod auth_type_without_auth_name;
 pub mod auth_type_without_require;
 pub mod auth_user_file_not_found;
 pub mod auth_user_file_not_set;
+pub mod auth_user_file_relative;
 pub mod basic_auth_without_tls;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
