@@ -471,6 +471,7 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
             };
             let id = loader.add_assumed(
                 name,
+                FileKind::ApacheConfig,
                 text,
                 format!("assumed: no main server config in the input, so {what}"),
             );

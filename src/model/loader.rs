@@ -57,13 +57,16 @@ impl<'a> Loader<'a> {
 
     /// Add a file that is not on disk: the stock main config authlint assumes. It is
     /// parsed like any other but is not linted.
-    pub fn add_assumed(&mut self, name: &str, text: &str, reason: String) -> FileId {
-        let id = self.sources.add(
-            PathBuf::from(name),
-            FileKind::ApacheConfig,
-            Origin::Linted,
-            text.to_string(),
-        );
+    pub fn add_assumed(
+        &mut self,
+        name: &str,
+        kind: FileKind,
+        text: &str,
+        reason: String,
+    ) -> FileId {
+        let id = self
+            .sources
+            .add(PathBuf::from(name), kind, Origin::Linted, text.to_string());
         self.reasons.insert(id, reason);
         self.parse(id);
         id

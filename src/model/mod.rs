@@ -113,6 +113,7 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         &nginx::NginxOptions {
             maps: &opts.maps,
             prefix: opts.nginx_prefix.as_deref(),
+            assume: opts.assume,
         },
     );
     let password_refs = load_password_files(&mut loader, &apache, &nginx, opts);

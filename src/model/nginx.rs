@@ -56,6 +56,9 @@ pub struct NginxModel {
     pub roots: Vec<CtxId>,
     /// The configuration prefix (directory of the main nginx.conf) as a local path.
     pub prefix: Option<PathBuf>,
+    /// The stock main config assumed because the input has none (`--assume`): its file
+    /// and its `http` context, where server blocks and http-level snippets are placed.
+    pub assumed: Option<(FileId, CtxId)>,
 }
 
 impl NginxModel {
@@ -121,6 +124,25 @@ impl NginxModel {
 pub struct NginxOptions<'o> {
     pub maps: &'o PathMap,
     pub prefix: Option<&'o Path>,
+    pub assume: super::apache::Assume,
+}
+
+/// The stock main config assumed around snippets: display name and text.
+fn stock(assume: super::apache::Assume) -> Option<(&'static str, &'static str, &'static str)> {
+    use super::apache::Assume;
+    match assume {
+        Assume::Debian => Some((
+            "<assumed: Debian nginx.conf>",
+            include_str!("../../data/assumed/debian-nginx.conf"),
+            "Debian's packaged nginx.conf",
+        )),
+        Assume::Upstream => Some((
+            "<assumed: upstream nginx.conf>",
+            include_str!("../../data/assumed/upstream-nginx.conf"),
+            "the nginx.conf that nginx installs from source",
+        )),
+        Assume::None => None,
+    }
 }
 
 /// A main config has, at its top level, something only the main context accepts (`events`,
@@ -151,9 +173,37 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
             others.push(id);
         }
     }
+    // No main config: assume the stock one, and read server blocks and http-level
+    // snippets as included in its http {} (Debian: sites-enabled/*, conf.d/*.conf).
+    let mut assumed_file = None;
+    let wants_http = |loader: &Loader<'_>, id: &FileId| {
+        loader
+            .nginx
+            .get(id)
+            .is_some_and(|a| snippet_contexts(&a.stmts).iter().any(|c| c == "http"))
+    };
+    if mains.is_empty() && others.iter().any(|id| wants_http(loader, id)) {
+        if let Some((name, text, what)) = stock(opts.assume) {
+            let id = loader.add_assumed(
+                name,
+                FileKind::NginxConfig,
+                text,
+                format!("assumed: no main nginx config in the input, so {what}"),
+            );
+            loader.diagnostics.push(
+                super::loader::assumed_main_config(format!(
+                    "no main nginx config in the input: assuming {what}, with the server blocks and http-level files inside its http {{}}"
+                ))
+                .help("lint the whole config (e.g. /etc/nginx) to use the real one, or choose with --assume debian|upstream|none"),
+            );
+            assumed_file = Some(id);
+            mains.push(id);
+        }
+    }
     model.prefix = opts.prefix.map(Path::to_path_buf).or_else(|| {
         mains
-            .first()
+            .iter()
+            .find(|m| Some(**m) != assumed_file)
             .and_then(|id| loader.sources.get(*id))
             .and_then(|f| f.path.parent().map(Path::to_path_buf))
     });
@@ -177,11 +227,22 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
                     .and_then(|f| f.path.parent().map(Path::to_path_buf))
             })
             .unwrap_or_default();
-        let kind = if is_main { "main" } else { "snippet" };
+        // Under an assumed main config, a file that belongs in http {} is placed there.
+        let in_http = !is_main
+            && model.assumed.is_some()
+            && loader
+                .nginx
+                .get(&id)
+                .is_some_and(|a| snippet_contexts(&a.stmts).iter().any(|c| c == "http"));
+        let (kind, parent) = match (is_main, in_http) {
+            (true, _) => ("main", None),
+            (false, true) => ("http", model.assumed.map(|(_, http)| http)),
+            (false, false) => ("snippet", None),
+        };
         model.contexts.push(Context {
             kind: kind.to_string(),
             head: None,
-            parent: None,
+            parent,
             items: Vec::new(),
             file: id,
         });
@@ -196,6 +257,8 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
             .unwrap_or_default();
         let candidates = if is_main {
             vec!["main".to_string()]
+        } else if in_http {
+            vec!["http".to_string()]
         } else {
             snippet_contexts(&stmts)
         };
@@ -212,6 +275,13 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
         b.expand(&stmts, root, &candidates);
         if let Some(ast) = loader.nginx.get_mut(&id) {
             ast.stmts = stmts;
+        }
+        if Some(id) == assumed_file {
+            let http = model
+                .contexts
+                .iter()
+                .position(|c| c.file == id && c.kind == "http");
+            model.assumed = http.map(|h| (id, h));
         }
     }
     model

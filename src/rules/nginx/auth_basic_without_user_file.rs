@@ -66,9 +66,22 @@ mod tests {
                 "events {}\nhttp { server { location / { auth_basic off; } } }\n",
             )],
         );
+        // A location-level snippet: its includer could set the file.
         silent(
             &super::RULE,
-            &[("site.conf", "server { location / { auth_basic x; } }\n")],
+            &[("snippets/auth.conf", "location / { auth_basic x; }\n")],
+        );
+    }
+
+    #[test]
+    fn a_server_block_alone_sits_in_the_assumed_stock_http() {
+        // Debian's nginx.conf sets no auth_basic_user_file in http {}.
+        fires(
+            &super::RULE,
+            &[(
+                "sites-enabled/site",
+                "server { location / { auth_basic x; } }\n",
+            )],
         );
     }
 
