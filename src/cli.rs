@@ -216,8 +216,9 @@ pub struct CheckArgs {
     /// nginx configuration prefix: a local directory (relative include paths).
     #[arg(long, value_name = "DIR")]
     pub nginx_prefix: Option<PathBuf>,
-    /// The Apache main config to assume when the input has none (a vhost or a site
-    /// folder): Debian's packaged apache2.conf, httpd's own httpd.conf, or nothing.
+    /// The main config to assume when the input has none (a vhost, a site folder,
+    /// sites-enabled/): Debian's packaged apache2.conf and nginx.conf, the servers' own
+    /// stock ones, or nothing. nginx server blocks are then read as inside its http {}.
     #[arg(long, value_enum, default_value_t = AssumeArg::Debian)]
     pub assume: AssumeArg,
     /// Skip files larger than this many bytes.
