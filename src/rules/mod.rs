@@ -122,6 +122,7 @@ pub static ALL: &[&Rule] = &[
     &apache::auth_user_file_relative::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
+    &nginx::user_file_relative::RULE,
     &htpasswd::misread_password_line::RULE,
     &htpasswd::malformed_hash::RULE,
     &htpasswd::unsupported_hash_scheme::RULE,
