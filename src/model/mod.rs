@@ -7,6 +7,7 @@ pub mod apache_merge;
 pub mod directives;
 pub mod loader;
 pub mod nginx;
+pub mod nginx_match;
 pub mod paths;
 
 use crate::diag::Diagnostic;
@@ -248,6 +249,7 @@ fn load_password_files(
         })
         .collect();
     let mut refs = Vec::new();
+    let mut unresolved = std::collections::BTreeSet::new();
     for w in wanted {
         let local = opts.maps.to_local(&w.path, loader.fs);
         // We know where the file would be (a --map covers it, or it lies under a linted
@@ -264,11 +266,14 @@ fn load_password_files(
             _ if missing => None,
             Some(local) => loader.load(&local, w.kind, w.span, &w.name),
             None => {
-                loader.diagnostics.push(
-                    loader::unresolved_path(format!("password file `{}` is not in the linted tree", w.path.display()))
-                        .at(w.span, "not found here")
-                        .help("map the server path to a local one with --map SERVER_PATH=LOCAL_PATH to check the file"),
-                );
+                // Once per path: a file named by 2,000 servers is one thing to map.
+                if unresolved.insert(w.path.clone()) {
+                    loader.diagnostics.push(
+                        loader::unresolved_path(format!("password file `{}` is not in the linted tree", w.path.display()))
+                            .at(w.span, "not found here")
+                            .help("map the server path to a local one with --map SERVER_PATH=LOCAL_PATH to check the file"),
+                    );
+                }
                 None
             }
         };

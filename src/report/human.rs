@@ -18,6 +18,9 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+/// Infos of one code shown in full; the rest are counted.
+const MAX_INFOS_PER_CODE: usize = 10;
+
 /// Narrower than this and miette's boxes stop making sense.
 const MIN_WIDTH: usize = 40;
 
@@ -37,10 +40,23 @@ pub(super) fn render(
         .with_width(opts.width.max(MIN_WIDTH))
         .with_links(opts.links);
     let mut texts = Texts::default();
-    for (i, d) in diags.iter().enumerate() {
-        if i > 0 {
+    // Hints of one kind past the first few only bury the rest: count them instead.
+    let mut shown_infos: std::collections::BTreeMap<&str, usize> = Default::default();
+    let mut hidden: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    let mut first = true;
+    for d in diags {
+        if d.severity == crate::diag::Severity::Info {
+            let n = shown_infos.entry(d.code).or_default();
+            *n += 1;
+            if *n > MAX_INFOS_PER_CODE {
+                *hidden.entry((d.code, d.name)).or_default() += 1;
+                continue;
+            }
+        }
+        if !first {
             writeln!(out)?;
         }
+        first = false;
         let mut text = String::new();
         handler
             .render_report(&mut text, &Report::of(d, sources, &mut texts))
@@ -49,6 +65,13 @@ pub(super) fn render(
             // miette leaves a space after `Advice:` and the like.
             writeln!(out, "{}", line.trim_end_matches(' '))?;
         }
+    }
+    for ((code, name), n) in &hidden {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "... and {n} more {code} ({name}) not shown; --format compact or json lists them all"
+        )?;
     }
     if !opts.quiet {
         if !diags.is_empty() {
@@ -565,6 +588,30 @@ mod tests {
             out.starts_with("AL101") && out.ends_with("in the same section\n"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn infos_of_one_code_past_ten_are_counted_not_shown() {
+        let fx = fixture();
+        let info = |i: usize| {
+            Diagnostic::new(
+                "AL005",
+                "unresolved-path",
+                crate::diag::Severity::Info,
+                format!("hint number {i}"),
+            )
+        };
+        let diags: Vec<Diagnostic> = (0..12).map(info).collect();
+        let out = human(&diags, &fx.sources, 1, false);
+        assert!(
+            out.contains("hint number 9") && !out.contains("hint number 10"),
+            "{out}"
+        );
+        assert!(
+            out.contains("... and 2 more AL005 (unresolved-path) not shown"),
+            "{out}"
+        );
+        assert!(out.ends_with("0 errors, 0 warnings, 12 infos\n"), "{out}");
     }
 
     #[test]
