@@ -59,7 +59,12 @@ pub struct NginxModel {
     /// The stock main config assumed because the input has none (`--assume`): its file
     /// and its `http` context, where server blocks and http-level snippets are placed.
     pub assumed: Option<(FileId, CtxId)>,
+    /// For contexts with many items: item positions of each simple directive, by name.
+    index: std::collections::HashMap<CtxId, std::collections::HashMap<String, Vec<usize>>>,
 }
+
+/// Contexts with more items than this get a name index.
+const INDEX_ABOVE: usize = 64;
 
 impl NginxModel {
     pub fn context(&self, id: CtxId) -> Option<&Context> {
@@ -71,6 +76,19 @@ impl NginxModel {
         let Some(c) = self.contexts.get(id) else {
             return Vec::new();
         };
+        // Large contexts (an http {} with thousands of servers) are indexed by name, so
+        // that inheritance lookups from every location stay cheap.
+        if let Some(index) = self.index.get(&id) {
+            return index
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter_map(|i| match c.items.get(*i) {
+                    Some(NgItem::Directive(s)) => Some(s),
+                    _ => None,
+                })
+                .collect();
+        }
         c.items
             .iter()
             .filter_map(|i| match i {
@@ -283,6 +301,18 @@ pub fn build(loader: &mut Loader<'_>, opts: &NginxOptions<'_>) -> NginxModel {
                 .position(|c| c.file == id && c.kind == "http");
             model.assumed = http.map(|h| (id, h));
         }
+    }
+    for (id, c) in model.contexts.iter().enumerate() {
+        if c.items.len() <= INDEX_ABOVE {
+            continue;
+        }
+        let mut by_name: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, item) in c.items.iter().enumerate() {
+            if let NgItem::Directive(s) = item {
+                by_name.entry(s.name.text.clone()).or_default().push(i);
+            }
+        }
+        model.index.insert(id, by_name);
     }
     model
 }

@@ -19,6 +19,7 @@
 
 use super::nginx::{BlockHead, CtxId, Lookup, NgItem, NginxModel};
 use crate::source::Span;
+use crate::syntax::nginx::Stmt;
 use regex::bytes::{Regex, RegexBuilder};
 use std::collections::{HashMap, HashSet};
 
@@ -189,9 +190,16 @@ pub struct LocationMatcher<'m> {
     model: &'m NginxModel,
     /// `(pattern, caseless)` to the compiled regex, `None` when it does not compile.
     regexes: HashMap<(&'m str, bool), Option<Regex>>,
-    /// Argument spans of `include` directives whose files were not read.
-    unseen: HashSet<Span>,
+    /// Contexts holding an `include` whose file was not read (stock parameter files
+    /// aside).
+    unseen: HashSet<CtxId>,
+    /// Directives by name, for contexts with many items (an http block of thousands of
+    /// servers), so inheritance lookups stay cheap.
+    index: HashMap<CtxId, HashMap<&'m str, Vec<&'m Stmt>>>,
 }
+
+/// Contexts with more items than this get a by-name index on first lookup.
+const INDEX_FROM: usize = 32;
 
 impl<'m> LocationMatcher<'m> {
     pub fn new(model: &'m NginxModel) -> LocationMatcher<'m> {
@@ -199,14 +207,99 @@ impl<'m> LocationMatcher<'m> {
             model,
             regexes: HashMap::new(),
             unseen: HashSet::new(),
+            index: HashMap::new(),
         }
     }
 
     /// Tell the matcher which `include` arguments were not followed (their primary spans);
     /// a level holding one answers [`Selected::Unknown`].
     pub fn with_unseen_includes(mut self, spans: impl IntoIterator<Item = Span>) -> Self {
-        self.unseen.extend(spans);
+        let spans: HashSet<Span> = spans.into_iter().collect();
+        if spans.is_empty() {
+            return self;
+        }
+        for (id, ctx) in self.model.contexts.iter().enumerate() {
+            let unseen = ctx.items.iter().any(|i| match i {
+                NgItem::Directive(s) if s.name.text == "include" => s
+                    .args
+                    .first()
+                    .is_some_and(|a| spans.contains(&a.span) && !is_stock_include(&a.text)),
+                _ => false,
+            });
+            if unseen {
+                self.unseen.insert(id);
+            }
+        }
         self
+    }
+
+    /// The simple directives named `name` directly in a context.
+    pub fn directives_in(&mut self, ctx: CtxId, name: &str) -> Vec<&'m Stmt> {
+        let model = self.model;
+        let Some(c) = model.context(ctx) else {
+            return Vec::new();
+        };
+        if c.items.len() <= INDEX_FROM {
+            return model.directives_in(ctx, name);
+        }
+        let index = self.index.entry(ctx).or_insert_with(|| {
+            let mut by_name: HashMap<&'m str, Vec<&'m Stmt>> = HashMap::new();
+            for item in &c.items {
+                if let NgItem::Directive(s) = item {
+                    by_name.entry(s.name.text.as_str()).or_default().push(s);
+                }
+            }
+            by_name
+        });
+        index.get(name).cloned().unwrap_or_default()
+    }
+
+    /// [`NginxModel::lookup`], with big contexts indexed.
+    pub fn lookup(&mut self, ctx: CtxId, name: &str) -> Lookup<'m> {
+        let model = self.model;
+        let mut cur = Some(ctx);
+        let mut guard = 0;
+        while let Some(cid) = cur {
+            guard += 1;
+            if guard > 1024 {
+                return Lookup::Unknown;
+            }
+            let found = self.directives_in(cid, name);
+            if !found.is_empty() {
+                return Lookup::Found(found);
+            }
+            let Some(c) = model.context(cid) else {
+                return Lookup::Unknown;
+            };
+            if c.kind == "snippet" {
+                return Lookup::Unknown;
+            }
+            cur = c.parent;
+        }
+        Lookup::NotSet
+    }
+
+    /// [`EffectiveAuth::basic`] of a context, looking up only what decides it.
+    pub fn basic_auth(&mut self, ctx: CtxId) -> BasicAuth {
+        let auth_basic = self.lookup(ctx, "auth_basic");
+        if auth_basic == Lookup::NotSet {
+            return BasicAuth::Off;
+        }
+        EffectiveAuth {
+            auth_basic,
+            auth_basic_user_file: self.lookup(ctx, "auth_basic_user_file"),
+            satisfy: Lookup::NotSet,
+        }
+        .basic()
+    }
+
+    /// [`NginxModel::effective_auth`], with big contexts indexed.
+    pub fn effective_auth(&mut self, ctx: CtxId) -> EffectiveAuth<'m> {
+        EffectiveAuth {
+            auth_basic: self.lookup(ctx, "auth_basic"),
+            auth_basic_user_file: self.lookup(ctx, "auth_basic_user_file"),
+            satisfy: self.lookup(ctx, "satisfy"),
+        }
     }
 
     pub fn model(&self) -> &'m NginxModel {
@@ -219,7 +312,7 @@ impl<'m> LocationMatcher<'m> {
             .model
             .context(server)
             .is_some_and(|c| c.kind == "server");
-        if !is_server {
+        if !is_server || self.unseen_around(server) {
             return Selected::Unknown;
         }
         let mut cur = None;
@@ -243,7 +336,7 @@ impl<'m> LocationMatcher<'m> {
             Selected::ServerLevel => server,
             Selected::Redirect(_) | Selected::Unknown => return None,
         };
-        Some((sel, self.model.effective_auth(ctx)))
+        Some((sel, self.effective_auth(ctx)))
     }
 
     /// Does this regex location match `uri`? `None`: not a regex location, or a pattern the
@@ -394,16 +487,53 @@ impl<'m> LocationMatcher<'m> {
             .any(|h| !self.model.directives_in(loc, h).is_empty())
     }
 
+    /// An `include` here was not followed, and it is not one of the stock parameter files
+    /// (which hold no locations and no auth).
     fn has_unseen_include(&self, level: CtxId) -> bool {
-        if self.unseen.is_empty() {
-            return false;
-        }
-        self.model.directives_in(level, "include").iter().any(|s| {
-            s.args
-                .first()
-                .is_some_and(|a| self.unseen.contains(&a.span))
-        })
+        self.unseen.contains(&level)
     }
+
+    /// No `include` in this context or around it was left unread (stock parameter files
+    /// aside), so what inheritance finds here is all there is.
+    pub fn sees_all(&self, ctx: CtxId) -> bool {
+        !self.has_unseen_include(ctx) && !self.unseen_around(ctx)
+    }
+
+    /// A level around the context (up to main) includes a file that was not followed.
+    fn unseen_around(&self, ctx: CtxId) -> bool {
+        let mut cur = self.model.context(ctx).and_then(|c| c.parent);
+        let mut guard = 0;
+        while let Some(id) = cur {
+            guard += 1;
+            if guard > MAX_LEVELS || self.has_unseen_include(id) {
+                return true;
+            }
+            cur = self.model.context(id).and_then(|c| c.parent);
+        }
+        false
+    }
+}
+
+/// Files the nginx packages ship to be included for their directives (`fastcgi_param`,
+/// `proxy_set_header`, `types`...): never locations or auth.
+const STOCK_INCLUDES: &[&str] = &[
+    "fastcgi_params",
+    "fastcgi.conf",
+    "proxy_params",
+    "uwsgi_params",
+    "scgi_params",
+    "mime.types",
+    "koi-utf",
+    "koi-win",
+    "win-utf",
+    "snippets/fastcgi-php.conf",
+    "snippets/snakeoil.conf",
+];
+
+fn is_stock_include(path: &str) -> bool {
+    STOCK_INCLUDES
+        .iter()
+        .any(|s| path == *s || path.strip_suffix(s).is_some_and(|d| d.ends_with('/')))
 }
 
 /// Compile a location regex as close to nginx's PCRE as the `regex` crate allows: bytes,
@@ -610,6 +740,32 @@ mod tests {
         let (sel, c) = matcher.auth_for_uri(s, "/c").expect("known");
         assert_eq!(sel, Selected::ServerLevel);
         assert_eq!(c.basic(), BasicAuth::On);
+    }
+
+    #[test]
+    fn include_not_followed_makes_its_levels_unknown() {
+        let out = crate::lint_memory(&[(
+            "nginx.conf",
+            "events {}\nhttp { server { location /a/ { include /nowhere/x.conf; }\n\
+             location /b/ { include /nowhere/fastcgi_params; } location /c/ { } } }\n",
+        )]);
+        let m = out.model.nginx;
+        let s = m
+            .contexts
+            .iter()
+            .position(|c| c.kind == "server")
+            .unwrap_or(usize::MAX);
+        let unseen: Vec<Span> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "AL005")
+            .filter_map(|d| d.span())
+            .collect();
+        assert_eq!(unseen.len(), 2);
+        let mut matcher = LocationMatcher::new(&m).with_unseen_includes(unseen);
+        assert_eq!(matcher.select(s, "/a/1"), Selected::Unknown);
+        assert!(matches!(matcher.select(s, "/b/1"), Selected::Location(_)));
+        assert!(matches!(matcher.select(s, "/c/1"), Selected::Location(_)));
     }
 
     #[test]
