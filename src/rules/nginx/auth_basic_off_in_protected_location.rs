@@ -105,7 +105,7 @@ fn check(model: &Model, out: &mut Sink) {
     for (id, ctx) in ng.contexts.iter().enumerate() {
         let Some(parent) = ctx.parent else { continue };
         for stmt in ng.directives_in(id, "auth_basic") {
-            if !stmt.args.first().is_some_and(|a| a.text == "off") {
+            if stmt.args.first().is_none_or(|a| a.text != "off") {
                 continue;
             }
             let inh = inh.get_or_insert_with(|| {

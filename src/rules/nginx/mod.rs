@@ -10,5 +10,5 @@ pub mod protected_prefix_bypassed;
 pub mod satisfy_any_opens_location;
 pub mod unknown_nginx_directive;
 pub mod user_file_relative;
-pub mod user_file_without_auth_basic;
 pub mod user_file_served;
+pub mod user_file_without_auth_basic;

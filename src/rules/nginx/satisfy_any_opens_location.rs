@@ -153,7 +153,12 @@ fn check(model: &Model, out: &mut Sink) {
     }
     let inh = Inherited::new(
         ng,
-        &[AUTH_GROUPS[0], AUTH_GROUPS[1], &["satisfy"], &["allow", "deny"]],
+        &[
+            AUTH_GROUPS[0],
+            AUTH_GROUPS[1],
+            &["satisfy"],
+            &["allow", "deny"],
+        ],
     );
     let mut seen: BTreeSet<(Span, Span)> = BTreeSet::new();
     for (id, ctx) in ng.contexts.iter().enumerate() {
@@ -180,7 +185,7 @@ fn check(model: &Model, out: &mut Sink) {
         let Value::Set(rules) = inh.get(id, ACCESS) else {
             continue;
         };
-        let Some(mut open) = opening(&rules) else {
+        let Some(mut open) = opening(rules) else {
             continue;
         };
         let (v4, v6) = listen_families(ng, id);
@@ -249,9 +254,18 @@ mod tests {
             "server { auth_basic x; satisfy any; allow 0.0.0.0/0; deny all; }",
             true,
         );
-        check("server { auth_basic x; satisfy any; allow ::/0; }", true);
+        // The families the server listens on decide who the rule opens the door to.
+        check("server { auth_basic x; satisfy any; allow ::/0; }", false);
+        check(
+            "server { listen [::]:80; auth_basic x; satisfy any; allow ::/0; }",
+            true,
+        );
         check(
             "server { auth_basic x; satisfy any; deny 0.0.0.0/0; allow all; }",
+            false,
+        );
+        check(
+            "server { listen 80; listen [::]:80; auth_basic x; satisfy any; deny 0.0.0.0/0; allow all; }",
             true,
         );
         check(

@@ -98,7 +98,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -144,7 +148,7 @@ fn checked_contexts(ng: &NginxModel) -> Vec<bool> {
         // Parents come before their children in the model.
         let parent_ok = ctx
             .parent
-            .map_or(true, |p| out.get(p).copied().unwrap_or(false));
+            .is_none_or(|p| out.get(p).copied().unwrap_or(false));
         out.push(own && parent_ok);
     }
     out

@@ -40,7 +40,13 @@ fn refuses(m: &mut LocationMatcher<'_>, ctx: CtxId) -> bool {
     if here("return") || here("rewrite") || here("internal") || here("alias") {
         return true;
     }
-    for handler in ["proxy_pass", "fastcgi_pass", "uwsgi_pass", "scgi_pass", "grpc_pass"] {
+    for handler in [
+        "proxy_pass",
+        "fastcgi_pass",
+        "uwsgi_pass",
+        "scgi_pass",
+        "grpc_pass",
+    ] {
         if here(handler) {
             return true;
         }
@@ -65,50 +71,69 @@ fn check(model: &Model, out: &mut Sink) {
         .filter(|(_, c)| c.kind == "server")
         .map(|(i, _)| i)
         .collect();
+    // Each server's own root (inherited from http when not set), once; then each file
+    // is checked only against the servers whose root is one of its ancestors.
+    let mut by_root: std::collections::BTreeMap<
+        std::path::PathBuf,
+        Vec<(CtxId, &crate::syntax::Word)>,
+    > = Default::default();
+    for &server in &servers {
+        let Lookup::Found(roots) = m.lookup(server, "root") else {
+            continue;
+        };
+        let Some(root) = roots.last().and_then(|s| s.args.first()) else {
+            continue;
+        };
+        if root.text.contains('$') {
+            continue;
+        }
+        by_root
+            .entry(normalize(Path::new(&root.text)))
+            .or_default()
+            .push((server, root));
+    }
     for r in model
         .password_refs
         .iter()
         .filter(|r| r.server == Server::Nginx)
     {
-        for &server in &servers {
-            // The server's own root (inherited from http if not set).
-            let Lookup::Found(roots) = m.lookup(server, "root") else {
-                continue;
-            };
-            let Some(root) = roots.last().and_then(|s| s.args.first()) else {
-                continue;
-            };
-            if root.text.contains('$') {
-                continue;
-            }
-            let root_path = normalize(Path::new(&root.text));
-            let Ok(rest) = r.server_path.strip_prefix(&root_path) else {
+        let candidates = r
+            .server_path
+            .ancestors()
+            .skip(1)
+            .filter_map(|a| by_root.get(a).map(|v| (a, v)));
+        'refs: for (root_path, servers) in candidates {
+            let Ok(rest) = r.server_path.strip_prefix(root_path) else {
                 continue;
             };
             let uri = format!("/{}", rest.to_string_lossy());
-            let ctx = match m.select(server, &uri) {
-                Selected::Location(c) => c,
-                Selected::ServerLevel => server,
-                Selected::Redirect(_) | Selected::Unknown => continue,
-            };
-            // The selected location must serve from the same root.
-            match m.lookup(ctx, "root") {
-                Lookup::Found(v) if v.last().and_then(|s| s.args.first()).map(|a| &a.text) == Some(&root.text) => {}
-                _ => continue,
+            for &(server, root) in servers {
+                let ctx = match m.select(server, &uri) {
+                    Selected::Location(c) => c,
+                    Selected::ServerLevel => server,
+                    Selected::Redirect(_) | Selected::Unknown => continue,
+                };
+                // The selected location must serve from the same root.
+                match m.lookup(ctx, "root") {
+                    Lookup::Found(v)
+                        if v.last().and_then(|s| s.args.first()).map(|a| &a.text)
+                            == Some(&root.text) => {}
+                    _ => continue,
+                }
+                if refuses(&mut m, ctx) || m.basic_auth(ctx) != BasicAuth::Off {
+                    continue;
+                }
+                let d = out
+                    .diag(format!(
+                        "the password file `{}` is under this server's root and nothing denies it: anyone can download it at `{uri}`",
+                        r.server_path.display()
+                    ))
+                    .at(r.span, "served to anyone")
+                    .label(root.span, "the server's root")
+                    .help("move the file outside every root (e.g. /etc/nginx/), or add `location ~ /\\.ht { deny all; }` before other regex locations");
+                out.emit(d);
+                break 'refs;
             }
-            if refuses(&mut m, ctx) || m.basic_auth(ctx) != BasicAuth::Off {
-                continue;
-            }
-            let d = out
-                .diag(format!(
-                    "the password file `{}` is under this server's root and nothing denies it: anyone can download it at `{uri}`",
-                    r.server_path.display()
-                ))
-                .at(r.span, "served to anyone")
-                .label(root.span, "the server's root")
-                .help("move the file outside every root (e.g. /etc/nginx/), or add `location ~ /\\.ht { deny all; }` before other regex locations");
-            out.emit(d);
-            break;
         }
     }
 }
@@ -124,10 +149,16 @@ mod tests {
     #[test]
     fn under_root_fires_outside_or_denied_does_not() {
         fires(&super::RULE, &[("nginx.conf", &conf("", "/w/.htpasswd"))]);
-        silent(&super::RULE, &[("nginx.conf", &conf("", "/etc/nginx/htpasswd"))]);
         silent(
             &super::RULE,
-            &[("nginx.conf", &conf("location ~ /\\.ht { deny all; }", "/w/.htpasswd"))],
+            &[("nginx.conf", &conf("", "/etc/nginx/htpasswd"))],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &conf("location ~ /\\.ht { deny all; }", "/w/.htpasswd"),
+            )],
         );
     }
 

@@ -296,6 +296,51 @@ mod tests {
         format!("events {{}}\nhttp {{\n{http}\n}}\n")
     }
 
+    /// The table answers what `NginxModel::lookup` answers, in every context, also across
+    /// includes and in a snippet whose includer is unseen.
+    #[test]
+    fn inherited_agrees_with_lookup() {
+        use super::{Inherited, Value};
+        use crate::model::nginx::Lookup;
+        let out = crate::lint_memory(&[
+            (
+                "nginx.conf",
+                "events {}\nhttp {\nauth_basic a; allow all;\nserver { include inc.conf; \
+                 location /a/ { deny 1.2.3.4; allow all; location /a/b/ { auth_basic off; } }\n\
+                 location /c/ { limit_except GET { allow 10.0.0.1; } } }\n}\n",
+            ),
+            ("inc.conf", "auth_basic_user_file u;\nsatisfy any;\n"),
+            (
+                "snip.conf",
+                "location /s/ {\n    location /t/ { allow all; }\n}\n",
+            ),
+        ]);
+        let ng = &out.model.nginx;
+        let groups: [&[&str]; 4] = [
+            &["auth_basic"],
+            &["auth_basic_user_file"],
+            &["satisfy"],
+            &["allow"],
+        ];
+        let inh = Inherited::new(ng, &groups);
+        assert!(ng.contexts.iter().any(|c| c.kind == "snippet"));
+        for id in 0..ng.contexts.len() {
+            for (g, names) in groups.iter().enumerate() {
+                let want: Option<Vec<_>> = match ng.lookup(id, names[0]) {
+                    Lookup::Found(v) => Some(v.iter().map(|s| s.span).collect()),
+                    Lookup::NotSet => Some(Vec::new()),
+                    Lookup::Unknown => None,
+                };
+                let got: Option<Vec<_>> = match inh.get(id, g) {
+                    Value::Set(v) => Some(v.iter().map(|s| s.span).collect()),
+                    Value::NotSet => Some(Vec::new()),
+                    Value::Unknown => None,
+                };
+                assert_eq!(got, want, "context {id}, {}", names[0]);
+            }
+        }
+    }
+
     #[test]
     fn realm_in_a_location_below_uses_the_file() {
         silent(
