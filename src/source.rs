@@ -174,11 +174,60 @@ impl SourceFile {
         if self.kind.is_password_file() {
             return mask_after_colon(&self.text);
         }
-        self.text.clone()
+        mask_header_credentials(&self.text)
     }
 
     pub fn slice(&self, span: Span) -> &str {
         self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+/// Credentials written into a config (`proxy_set_header Authorization "Basic dXNl..."`,
+/// `RequestHeader set Authorization "Bearer ..."`): the token after `Basic`/`Bearer` on a
+/// line that mentions Authorization is masked, keeping every byte offset.
+fn mask_header_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let lower = line.to_ascii_lowercase();
+        let Some(at) = lower.find("authorization") else {
+            out.push_str(line);
+            continue;
+        };
+        // Byte ranges to mask, then rebuilt char by char.
+        let mut ranges = Vec::new();
+        for scheme in ["basic ", "bearer "] {
+            let mut from = at;
+            while let Some(pos) = lower.get(from..).and_then(|l| l.find(scheme)) {
+                let start = from + pos + scheme.len();
+                let len = line.get(start..).map_or(0, |rest| {
+                    rest.find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ';')
+                        .unwrap_or(rest.len())
+                });
+                ranges.push(start..start + len);
+                from = start;
+            }
+        }
+        for (i, c) in line.char_indices() {
+            if ranges.iter().any(|r| r.contains(&i)) {
+                out.push(mask_char(c));
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod credential_tests {
+    #[test]
+    fn authorization_tokens_are_masked_in_configs() {
+        let text = "a\n    proxy_set_header Authorization \"Basic YWxpY2U6c2VjcmV0\";\nb Basic x\n";
+        let shown = super::mask_header_credentials(text);
+        assert_eq!(shown.len(), text.len());
+        assert!(!shown.contains("YWxpY2U6c2VjcmV0"), "{shown}");
+        assert!(shown.contains("Basic ****************\";"), "{shown}");
+        assert!(shown.ends_with("b Basic x\n"), "{shown}");
     }
 }
 

@@ -132,6 +132,7 @@ pub static ALL: &[&Rule] = &[
     &nginx::unknown_nginx_directive::RULE,
     &nginx::user_file_relative::RULE,
     &nginx::user_file_served::RULE,
+    &nginx::proxy_authorization_dropped::RULE,
     &htpasswd::misread_password_line::RULE,
     &htpasswd::malformed_hash::RULE,
     &htpasswd::unsupported_hash_scheme::RULE,
