@@ -140,7 +140,12 @@ impl Drop for Server {
         }
         if let Ok(pid) = std::fs::read_to_string(&self.pid_file) {
             let pid = pid.trim().to_string();
-            let _ = Command::new("kill").arg("-TERM").arg(&pid).status();
+            // nginx runs as our child and is already gone: its stale pid file is expected.
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(&pid)
+                .stderr(Stdio::null())
+                .status();
             let deadline = Instant::now() + Duration::from_secs(10);
             while Path::new(&format!("/proc/{pid}")).exists() && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(50));
