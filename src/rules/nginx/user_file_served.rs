@@ -11,7 +11,7 @@ pub static RULE: Rule = Rule {
     name: "user-file-served",
     severity: Severity::Error,
     default_enabled: true,
-    summary: "The password file lies under the server's root and no location denies it: anyone can download the hashes",
+    summary: "The password file lies under a root or alias and no location denies it: anyone can download the hashes",
     why: "nginx serves every file under `root` that the selected location does not deny, \
           dot-files included: unlike Apache's stock `.ht*` denial, nginx has none by default \
           (Debian's default site only carries it commented out). A password file kept next \
@@ -29,6 +29,7 @@ pub static RULE: Rule = Rule {
     evidence: &[
         "scenario: nginx_user_file_under_root",
         "scenario: nginx_user_file_under_root_denied",
+        "scenario: nginx_user_file_under_alias",
     ],
     check: Check::Model(check),
 };
@@ -37,7 +38,7 @@ pub static RULE: Rule = Rule {
 fn refuses(m: &mut LocationMatcher<'_>, ctx: CtxId) -> bool {
     let nginx = m.model();
     let here = |name: &str| !nginx.directives_in(ctx, name).is_empty();
-    if here("return") || here("rewrite") || here("internal") || here("alias") {
+    if here("return") || here("rewrite") || here("internal") {
         return true;
     }
     for handler in [
@@ -92,6 +93,38 @@ fn check(model: &Model, out: &mut Sink) {
             .or_default()
             .push((server, root));
     }
+    // Locations that set their own `root`, or map a prefix with `alias`.
+    let mut by_alias: std::collections::BTreeMap<std::path::PathBuf, Vec<(CtxId, CtxId, String)>> =
+        Default::default();
+    for (id, c) in nginx.contexts.iter().enumerate() {
+        if c.kind != "location" {
+            continue;
+        }
+        let Some(server) = server_of(nginx, id) else {
+            continue;
+        };
+        for s in nginx.directives_in(id, "root") {
+            if let Some(root) = s.args.first().filter(|a| !a.text.contains('$')) {
+                by_root
+                    .entry(normalize(Path::new(&root.text)))
+                    .or_default()
+                    .push((server, root));
+            }
+        }
+        let prefix = c.head.as_ref().and_then(|h| match h.args.as_slice() {
+            [p] => Some(p.text.clone()),
+            [m, p] if m.text == "^~" => Some(p.text.clone()),
+            _ => None, // regex and exact locations: the URI is not a plain prefix
+        });
+        if let (Some(prefix), Some(alias)) = (prefix, nginx.directives_in(id, "alias").last()) {
+            if let Some(a) = alias.args.first().filter(|a| !a.text.contains('$')) {
+                by_alias
+                    .entry(normalize(Path::new(&a.text)))
+                    .or_default()
+                    .push((server, id, prefix));
+            }
+        }
+    }
     for r in model
         .password_refs
         .iter()
@@ -113,7 +146,10 @@ fn check(model: &Model, out: &mut Sink) {
                     Selected::ServerLevel => server,
                     Selected::Redirect(_) | Selected::Unknown => continue,
                 };
-                // The selected location must serve from the same root.
+                // The selected location must serve from the same root, not an alias.
+                if !m.directives_in(ctx, "alias").is_empty() {
+                    continue;
+                }
                 match m.lookup(ctx, "root") {
                     Lookup::Found(v)
                         if v.last().and_then(|s| s.args.first()).map(|a| &a.text)
@@ -135,7 +171,53 @@ fn check(model: &Model, out: &mut Sink) {
                 break 'refs;
             }
         }
+        // Through an alias: the location prefix stands for the alias directory.
+        let aliased = r
+            .server_path
+            .ancestors()
+            .skip(1)
+            .filter_map(|a| by_alias.get(a).map(|v| (a, v)));
+        'aliases: for (dir, locations) in aliased {
+            let Ok(rest) = r.server_path.strip_prefix(dir) else {
+                continue;
+            };
+            for (server, location, prefix) in locations {
+                let uri = format!(
+                    "{}/{}",
+                    prefix.trim_end_matches('/'),
+                    rest.to_string_lossy()
+                );
+                if m.select(*server, &uri) != Selected::Location(*location) {
+                    continue;
+                }
+                if refuses(&mut m, *location) || m.basic_auth(*location) != BasicAuth::Off {
+                    continue;
+                }
+                let d = out
+                    .diag(format!(
+                        "the password file `{}` is under an alias and nothing denies it: anyone can download it at `{uri}`",
+                        r.server_path.display()
+                    ))
+                    .at(r.span, "served to anyone")
+                    .help("move the file outside every root and alias (e.g. /etc/nginx/), or deny it in that location");
+                out.emit(d);
+                break 'aliases;
+            }
+        }
     }
+}
+
+/// The `server` a context stands in.
+fn server_of(nginx: &crate::model::nginx::NginxModel, id: CtxId) -> Option<CtxId> {
+    let mut cur = Some(id);
+    for _ in 0..1024 {
+        let c = nginx.context(cur?)?;
+        if c.kind == "server" {
+            return cur;
+        }
+        cur = c.parent;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -158,6 +240,34 @@ mod tests {
             &[(
                 "nginx.conf",
                 &conf("location ~ /\\.ht { deny all; }", "/w/.htpasswd"),
+            )],
+        );
+    }
+
+    #[test]
+    fn location_roots_and_aliases_count() {
+        fires(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &conf("location /files/ { alias /data/; }", "/data/users"),
+            )],
+        );
+        fires(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &conf("location /static/ { root /srv; }", "/srv/static/users"),
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &conf(
+                    "location /files/ { alias /data/; deny all; }",
+                    "/data/users",
+                ),
             )],
         );
     }
