@@ -1,4 +1,5 @@
 //! AL110: `AuthType` with no `Require` of its own, under an inherited `Require all granted`.
+use super::grants_all;
 use crate::model::apache::ScopeKind;
 use crate::model::apache_merge::AuthzSource;
 use crate::rules::prelude::*;
@@ -27,12 +28,6 @@ pub static RULE: Rule = Rule {
     evidence: &["scenario: apache_auth_type_without_require"],
     check: Check::Model(check),
 };
-
-/// `Require all granted`.
-fn grants_all(d: &Directive) -> bool {
-    let words: Vec<String> = d.args.iter().map(|a| a.text.to_ascii_lowercase()).collect();
-    d.key == "require" && words == ["all", "granted"]
-}
 
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;

@@ -1,4 +1,5 @@
 //! AL115: a `<Location>` whose `Require all granted` replaces a directory's password.
+use super::grants_all;
 use super::require_needs_user;
 use crate::model::apache::ScopeKind;
 use crate::model::apache_merge::location_matches;
@@ -30,11 +31,6 @@ pub static RULE: Rule = Rule {
     ],
     check: Check::Model(check),
 };
-
-fn grants_all(d: &Directive) -> bool {
-    let words: Vec<String> = d.args.iter().map(|a| a.text.to_ascii_lowercase()).collect();
-    d.key == "require" && words == ["all", "granted"]
-}
 
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;

@@ -110,17 +110,13 @@ pub fn ignored_htaccess_files(model: &ApacheModel) -> Vec<crate::source::FileId>
     model
         .htaccess
         .iter()
-        .filter(|h| {
-            // Any directive will do: "ignored" does not depend on which.
-            let probe = Directive {
-                name: "AuthType".to_string(),
-                key: "authtype".to_string(),
-                name_span: crate::source::Span::new(h.file, 0, 0),
-                args: Vec::new(),
-                span: crate::source::Span::new(h.file, 0, 0),
-            };
-            override_for(model, h, &probe) == Some(Override::Ignored)
-        })
+        .filter(|h| model.allow_override_words(h).is_some_and(|w| w.is_empty()))
         .map(|h| h.file)
         .collect()
+}
+
+/// `Require all granted`.
+pub fn grants_all(d: &Directive) -> bool {
+    let words: Vec<String> = d.args.iter().map(|a| a.text.to_ascii_lowercase()).collect();
+    d.key == "require" && words == ["all", "granted"]
 }

@@ -1,9 +1,9 @@
 //! AL113: `Require all granted` inside an area that a parent section protects with a
 //! password.
+use super::grants_all;
 use super::{override_for, require_needs_user, Override};
 use crate::model::apache::ScopeKind;
 use crate::rules::prelude::*;
-use crate::syntax::apache::Directive;
 
 pub static RULE: Rule = Rule {
     code: "AL113",
@@ -31,11 +31,6 @@ pub static RULE: Rule = Rule {
     ],
     check: Check::Model(check),
 };
-
-fn grants_all(d: &Directive) -> bool {
-    let words: Vec<String> = d.args.iter().map(|a| a.text.to_ascii_lowercase()).collect();
-    d.key == "require" && words == ["all", "granted"]
-}
 
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;

@@ -1,4 +1,5 @@
 //! AL102: a `Require` that needs a logged-in user, with no `AuthType` in effect.
+use super::NEEDS_USER;
 use crate::model::apache::Lookup;
 use crate::rules::prelude::*;
 
@@ -24,9 +25,6 @@ pub static RULE: Rule = Rule {
     evidence: &["scenario: apache_require_without_auth_type"],
     check: Check::Model(check),
 };
-
-/// `Require` providers that need an authenticated user.
-const NEEDS_USER: &[&str] = &["valid-user", "user", "group", "file-owner", "file-group"];
 
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;

@@ -10,6 +10,7 @@
 //! everyone in. A location that matches the URI more specifically (an `=` location, a prefix
 //! other than `/`, a regex) counts as defined.
 use super::user_file_without_auth_basic::Inherited;
+use super::{matcher, server_of};
 use crate::model::nginx::{CtxId, NginxModel};
 use crate::model::nginx_match::{location_spec, LocationMatcher, Modifier, Selected};
 use crate::rules::prelude::*;
@@ -41,35 +42,6 @@ pub static RULE: Rule = Rule {
     ],
     check: Check::Model(check),
 };
-
-/// The `server` context that holds a context (itself when it is one).
-pub(super) fn server_of(ng: &NginxModel, id: CtxId) -> Option<CtxId> {
-    let mut cur = Some(id);
-    let mut guard = 0;
-    while let Some(c) = cur {
-        guard += 1;
-        if guard > 1024 {
-            return None;
-        }
-        let ctx = ng.context(c)?;
-        if ctx.kind == "server" {
-            return Some(c);
-        }
-        cur = ctx.parent;
-    }
-    None
-}
-
-/// A location matcher that knows which includes were not followed (their files may hold
-/// locations, so a level with one is unknown).
-pub(super) fn matcher(model: &Model) -> LocationMatcher<'_> {
-    let unseen = model
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "AL002" || d.code == "AL005")
-        .filter_map(|d| d.primary.as_ref().map(|p| p.span));
-    LocationMatcher::new(&model.nginx).with_unseen_includes(unseen)
-}
 
 /// What a context answers with, as far as its own directives tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

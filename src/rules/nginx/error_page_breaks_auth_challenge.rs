@@ -12,8 +12,9 @@
 //!   target under the same password fails again, so nginx sends its built-in 401 page.
 //!
 //! `error_page` lists inherit whole, only into levels that set none.
-use super::auth_request_target_missing::{content, matcher, server_of, Content};
+use super::auth_request_target_missing::{content, Content};
 use super::user_file_without_auth_basic::{basic_on, Inherited, Value, AUTH_GROUPS};
+use super::{matcher, server_of};
 use crate::model::nginx::{CtxId, NgItem, NginxModel};
 use crate::model::nginx_match::{location_spec, BasicAuth, LocationMatcher, Modifier, Selected};
 use crate::rules::prelude::*;

@@ -129,13 +129,6 @@ struct Run<'m> {
 
 fn check(model: &Model, out: &mut Sink) {
     let nginx = &model.nginx;
-    // Includes that were not followed (missing file, cycle, too deep) may hold locations.
-    let unseen: Vec<Span> = model
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "AL005" || d.code == "AL002")
-        .filter_map(|d| d.span())
-        .collect();
     let mut present = HashSet::new();
     for ctx in &nginx.contexts {
         for item in &ctx.items {
@@ -148,7 +141,7 @@ fn check(model: &Model, out: &mut Sink) {
         }
     }
     let mut run = Run {
-        matcher: LocationMatcher::new(nginx).with_unseen_includes(unseen),
+        matcher: super::matcher(model),
         samples: HashMap::new(),
         present,
         open: HashMap::new(),

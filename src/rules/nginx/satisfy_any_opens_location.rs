@@ -117,7 +117,7 @@ fn opening<'a>(rules: &[&'a Stmt]) -> Option<Opening<'a>> {
 /// `listen` means `*:80`; `listen 80` and `listen 1.2.3.4:80` are IPv4 only, `[::]:80` IPv6
 /// only (`ipv6only` is on by default). Unknown outside a server: both.
 fn listen_families(ng: &NginxModel, id: CtxId) -> (bool, bool) {
-    let Some(server) = super::auth_request_target_missing::server_of(ng, id) else {
+    let Some(server) = super::server_of(ng, id) else {
         return (true, true);
     };
     let listens = ng.directives_in(server, "listen");

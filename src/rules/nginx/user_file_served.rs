@@ -3,7 +3,6 @@ use crate::model::nginx::{CtxId, Lookup};
 use crate::model::nginx_match::{BasicAuth, LocationMatcher, Selected};
 use crate::model::paths::normalize;
 use crate::rules::prelude::*;
-use crate::source::Span;
 use std::path::Path;
 
 pub static RULE: Rule = Rule {
@@ -58,13 +57,7 @@ fn refuses(m: &mut LocationMatcher<'_>, ctx: CtxId) -> bool {
 
 fn check(model: &Model, out: &mut Sink) {
     let nginx = &model.nginx;
-    let unseen: Vec<Span> = model
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == "AL005" || d.code == "AL002")
-        .filter_map(|d| d.span())
-        .collect();
-    let mut m = LocationMatcher::new(nginx).with_unseen_includes(unseen);
+    let mut m = super::matcher(model);
     let servers: Vec<CtxId> = nginx
         .contexts
         .iter()
@@ -100,7 +93,7 @@ fn check(model: &Model, out: &mut Sink) {
         if c.kind != "location" {
             continue;
         }
-        let Some(server) = server_of(nginx, id) else {
+        let Some(server) = super::server_of(nginx, id) else {
             continue;
         };
         for s in nginx.directives_in(id, "root") {
@@ -205,19 +198,6 @@ fn check(model: &Model, out: &mut Sink) {
             }
         }
     }
-}
-
-/// The `server` a context stands in.
-fn server_of(nginx: &crate::model::nginx::NginxModel, id: CtxId) -> Option<CtxId> {
-    let mut cur = Some(id);
-    for _ in 0..1024 {
-        let c = nginx.context(cur?)?;
-        if c.kind == "server" {
-            return cur;
-        }
-        cur = c.parent;
-    }
-    None
 }
 
 #[cfg(test)]
