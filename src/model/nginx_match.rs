@@ -279,8 +279,10 @@ impl<'m> LocationMatcher<'m> {
         Lookup::NotSet
     }
 
-    /// [`EffectiveAuth::basic`] of a context, looking up only what decides it.
+    /// [`EffectiveAuth::basic`] for a GET request served by a context, looking up only
+    /// what decides it.
     pub fn basic_auth(&mut self, ctx: CtxId) -> BasicAuth {
+        let ctx = self.model.request_conf(ctx, "GET");
         let auth_basic = self.lookup(ctx, "auth_basic");
         if auth_basic == Lookup::NotSet {
             return BasicAuth::Off;
@@ -295,6 +297,13 @@ impl<'m> LocationMatcher<'m> {
 
     /// [`NginxModel::effective_auth`], with big contexts indexed.
     pub fn effective_auth(&mut self, ctx: CtxId) -> EffectiveAuth<'m> {
+        self.effective_auth_for(ctx, "GET")
+    }
+
+    /// The auth in effect for a request with `method` served by a context
+    /// ([`NginxModel::request_conf`]).
+    pub fn effective_auth_for(&mut self, ctx: CtxId, method: &str) -> EffectiveAuth<'m> {
+        let ctx = self.model.request_conf(ctx, method);
         EffectiveAuth {
             auth_basic: self.lookup(ctx, "auth_basic"),
             auth_basic_user_file: self.lookup(ctx, "auth_basic_user_file"),
@@ -549,14 +558,50 @@ fn compile(pattern: &str, caseless: bool) -> Option<Regex> {
 }
 
 impl NginxModel {
+    /// The configuration a request with `method` runs under once `ctx` is selected:
+    /// `ngx_http_update_location_config()` switches to the location's `limit_except` block
+    /// when the method is not one the block lists (listing GET also lets HEAD through;
+    /// names compare without case, as nginx reads them). Any other context is returned
+    /// as it is.
+    pub fn request_conf(&self, ctx: CtxId, method: &str) -> CtxId {
+        let Some(c) = self.context(ctx).filter(|c| c.kind == "location") else {
+            return ctx;
+        };
+        // nginx allows one limit_except per location; the first is the one it keeps.
+        let block = c.items.iter().find_map(|i| match i {
+            NgItem::Context(id) => self
+                .context(*id)
+                .filter(|b| b.kind == "limit_except")
+                .map(|b| (*id, b)),
+            _ => None,
+        });
+        let Some((id, block)) = block else {
+            return ctx;
+        };
+        let listed = |m: &str| {
+            block
+                .head
+                .as_ref()
+                .is_some_and(|h| h.args.iter().any(|a| a.text.eq_ignore_ascii_case(m)))
+        };
+        let allowed = listed(method) || (method == "HEAD" && listed("GET"));
+        if allowed {
+            ctx
+        } else {
+            id
+        }
+    }
+
     /// The location that serves `uri` in `server` (one-off; use [`LocationMatcher`] to
     /// match many URIs with cached regexes).
     pub fn select_location(&self, server: CtxId, uri: &str) -> Selected {
         LocationMatcher::new(self).select(server, uri)
     }
 
-    /// `auth_basic`, `auth_basic_user_file` and `satisfy` in effect in a context.
+    /// `auth_basic`, `auth_basic_user_file` and `satisfy` in effect for a GET request
+    /// served by a context.
     pub fn effective_auth(&self, ctx: CtxId) -> EffectiveAuth<'_> {
+        let ctx = self.request_conf(ctx, "GET");
         EffectiveAuth {
             auth_basic: self.lookup(ctx, "auth_basic"),
             auth_basic_user_file: self.lookup(ctx, "auth_basic_user_file"),
@@ -740,6 +785,39 @@ mod tests {
         let (sel, c) = matcher.auth_for_uri(s, "/c").expect("known");
         assert_eq!(sel, Selected::ServerLevel);
         assert_eq!(c.basic(), BasicAuth::On);
+    }
+
+    #[test]
+    fn limit_except_serves_the_methods_it_does_not_list() {
+        let (m, s) = model(
+            "server { auth_basic_user_file u;\n\
+             location /w/ { limit_except GET { auth_basic w; } }\n\
+             location /p/ { limit_except post { auth_basic p; } } }",
+        );
+        let mut matcher = LocationMatcher::new(&m);
+        let w = match m.select_location(s, "/w/1") {
+            Selected::Location(c) => c,
+            other => panic!("{other:?}"),
+        };
+        // GET (and HEAD, which GET lets through) stay in the location: no password.
+        assert_eq!(matcher.effective_auth_for(w, "GET").basic(), BasicAuth::Off);
+        assert_eq!(
+            matcher.effective_auth_for(w, "HEAD").basic(),
+            BasicAuth::Off
+        );
+        assert_eq!(matcher.effective_auth_for(w, "POST").basic(), BasicAuth::On);
+        assert_eq!(matcher.basic_auth(w), BasicAuth::Off);
+        let p = match m.select_location(s, "/p/1") {
+            Selected::Location(c) => c,
+            other => panic!("{other:?}"),
+        };
+        // Listed without case; everything else, GET included, needs the password.
+        assert_eq!(
+            matcher.effective_auth_for(p, "POST").basic(),
+            BasicAuth::Off
+        );
+        assert_eq!(matcher.basic_auth(p), BasicAuth::On);
+        assert_eq!(m.effective_auth(p).basic(), BasicAuth::On);
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub static RULE: Rule = Rule {
         "scenario: nginx_longer_prefix_beside_protected_prefix",
         "scenario: nginx_nested_regex_inherits_auth",
         "scenario: nginx_locations_split_across_includes",
+        "scenario: nginx_limit_except_methods",
     ],
     check: Check::Model(check),
 };
