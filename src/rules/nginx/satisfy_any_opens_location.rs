@@ -21,8 +21,9 @@ pub static RULE: Rule = Rule {
     summary: "satisfy any with an allow rule for every client skips the password",
     why: "`satisfy any` grants access as soon as one check passes. An `allow all` (or \
           `allow 0.0.0.0/0`, `allow ::/0`) reached before any `deny` that covers the same \
-          clients passes the IP check for everyone, so `auth_basic` never asks for a password: \
-          anonymous requests and wrong passwords get 200. The rule can come from an upper \
+          clients passes the IP check for everyone, so `auth_basic` never asks for a password \
+          and an `auth_request` subrequest never runs: anonymous requests and wrong \
+          passwords get 200. The rule can come from an upper \
           level: `allow`/`deny` lists are inherited whole, unless the level sets its own.",
     bad: &[&[Example {
         path: "nginx.conf",
@@ -36,6 +37,7 @@ pub static RULE: Rule = Rule {
         "scenario: nginx_satisfy_any_allow_all",
         "scenario: nginx_satisfy_any_inherited_allow_all",
         "scenario: nginx_satisfy_any_allow_list_healthy",
+        "scenario: nginx_satisfy_any_allow_all_auth_request",
     ],
     check: Check::Model(check),
 };
@@ -139,6 +141,22 @@ fn listen_families(ng: &NginxModel, id: CtxId) -> (bool, bool) {
 /// The [`Inherited`] groups asked about after the auth ones.
 const SATISFY: usize = 2;
 const ACCESS: usize = 3;
+const AUTH_REQUEST: usize = 4;
+
+/// The check `satisfy any` skips: the realm of `auth_basic` when Basic auth is on, else an
+/// `auth_request` in effect (not `off`), with the words for it.
+fn skipped_check<'a>(inh: &Inherited<'a>, id: CtxId) -> Option<(&'a Stmt, &'static str)> {
+    if let Some(realm) = basic_on(inh, id) {
+        return Some((realm, "`auth_basic` never asks for a password"));
+    }
+    match inh.get(id, AUTH_REQUEST) {
+        Value::Set(v) => v
+            .first()
+            .filter(|s| s.args.first().is_some_and(|a| a.text != "off"))
+            .map(|s| (*s, "the `auth_request` subrequest never runs")),
+        _ => None,
+    }
+}
 
 fn check(model: &Model, out: &mut Sink) {
     let ng = &model.nginx;
@@ -158,6 +176,7 @@ fn check(model: &Model, out: &mut Sink) {
             AUTH_GROUPS[1],
             &["satisfy"],
             &["allow", "deny"],
+            &["auth_request"],
         ],
     );
     let mut seen: BTreeSet<(Span, Span)> = BTreeSet::new();
@@ -165,7 +184,7 @@ fn check(model: &Model, out: &mut Sink) {
         if !matches!(ctx.kind.as_str(), "server" | "location" | "limit_except") {
             continue;
         }
-        let Some(auth) = basic_on(&inh, id) else {
+        let Some((auth, skipped)) = skipped_check(&inh, id) else {
             continue;
         };
         let Value::Set(satisfy) = inh.get(id, SATISFY) else {
@@ -212,11 +231,11 @@ fn check(model: &Model, out: &mut Sink) {
         let text = open.allow.args.first().map_or("allow", |a| a.text.as_str());
         let d = out
             .diag(format!(
-                "with `satisfy any`, `allow {text}` lets {who}{but} pass the access check, so `auth_basic` never asks for a password"
+                "with `satisfy any`, `allow {text}` lets {who}{but} pass the access check, so {skipped}"
             ))
             .at(open.allow.span, "passes the access check for everyone")
             .label(satisfy.span, "one passing check is enough")
-            .label(auth.span, "the password check that is skipped");
+            .label(auth.span, "the check that is skipped");
         out.emit(d.help(
             "list only the trusted networks and end with `deny all;` (`allow 10.0.0.0/8; deny all;`), or drop `satisfy any` to require both",
         ));
@@ -234,6 +253,22 @@ mod tests {
         } else {
             silent(&super::RULE, &[("nginx.conf", text.as_str())]);
         }
+    }
+
+    #[test]
+    fn auth_request_is_skipped_too() {
+        check(
+            "server { listen 443 ssl; location /a/ { satisfy any; allow all; auth_request /check; } location = /check { internal; return 401; } }",
+            true,
+        );
+        check(
+            "server { listen 443 ssl; location /a/ { satisfy any; allow all; auth_request off; } }",
+            false,
+        );
+        check(
+            "server { listen 443 ssl; location /a/ { satisfy any; allow 10.0.0.1; deny all; auth_request /check; } location = /check { internal; return 401; } }",
+            false,
+        );
     }
 
     #[test]
