@@ -360,6 +360,25 @@ pub trait Fs: Sync {
     fn mode(&self, _path: &Path) -> Option<u32> {
         None
     }
+    /// Owner and group ids (symlinks followed) of a file or directory; `None` when unknown.
+    fn owner(&self, _path: &Path) -> Option<(u32, u32)> {
+        None
+    }
+    /// An account of this machine by user and group name, as a server that switches to it
+    /// would run: its uid, the group's gid and every group the user is a member of.
+    /// `None` when either name is unknown here.
+    fn account(&self, _user: &str, _group: &str) -> Option<Ids> {
+        None
+    }
+}
+
+/// The identity a server process runs with after it drops root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ids {
+    pub uid: u32,
+    pub gid: u32,
+    /// Supplementary groups (`initgroups(3)`), the primary group included.
+    pub groups: Vec<u32>,
 }
 
 /// Decode bytes: NUL means binary; invalid UTF-8 is replaced and flagged.
@@ -450,6 +469,27 @@ impl Fs for DiskFs {
         std::fs::metadata(path)
             .ok()
             .map(|m| m.permissions().mode() & 0o7777)
+    }
+    fn owner(&self, path: &Path) -> Option<(u32, u32)> {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.uid(), m.gid()))
+    }
+    fn account(&self, user: &str, group: &str) -> Option<Ids> {
+        use nix::unistd::{getgrouplist, Group, User};
+        let u = User::from_name(user).ok().flatten()?;
+        let g = Group::from_name(group).ok().flatten()?;
+        let name = std::ffi::CString::new(user).ok()?;
+        let mut groups: Vec<u32> = getgrouplist(&name, g.gid)
+            .ok()?
+            .into_iter()
+            .map(|g| g.as_raw())
+            .collect();
+        groups.push(g.gid.as_raw());
+        Some(Ids {
+            uid: u.uid.as_raw(),
+            gid: g.gid.as_raw(),
+            groups,
+        })
     }
     fn glob(&self, pattern: &str, limit: usize) -> (Vec<PathBuf>, bool) {
         glob_walk(pattern, limit, GLOB_VISIT_BUDGET, |dir| {
@@ -595,6 +635,10 @@ pub struct MemFs {
     pub files: BTreeMap<PathBuf, Vec<u8>>,
     /// Permission bits of files and directories; those not listed have none known.
     pub modes: BTreeMap<PathBuf, u32>,
+    /// Owner and group ids of files and directories; those not listed have none known.
+    pub owners: BTreeMap<PathBuf, (u32, u32)>,
+    /// Accounts by `(user, group)` name.
+    pub accounts: BTreeMap<(String, String), Ids>,
 }
 
 impl MemFs {
@@ -627,6 +671,14 @@ impl Fs for MemFs {
     }
     fn mode(&self, path: &Path) -> Option<u32> {
         self.modes.get(path).copied()
+    }
+    fn owner(&self, path: &Path) -> Option<(u32, u32)> {
+        self.owners.get(path).copied()
+    }
+    fn account(&self, user: &str, group: &str) -> Option<Ids> {
+        self.accounts
+            .get(&(user.to_string(), group.to_string()))
+            .cloned()
     }
     fn is_dir(&self, path: &Path) -> bool {
         self.files.keys().any(|k| k != path && k.starts_with(path))

@@ -30,6 +30,46 @@ struct Scenario {
     request: Vec<Request>,
     #[serde(default)]
     finding: Vec<Finding>,
+    /// Run the workers as this account (user and group of the same name), as the packaged
+    /// server does: Apache gets `User`/`Group`, nginx `user` and a master process. Needs
+    /// root; the account is the one authlint assumes for Debian (www-data).
+    run_as: Option<String>,
+    /// Modes and groups given to scenario files after they are copied.
+    #[serde(default)]
+    permission: Vec<Permission>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Permission {
+    /// Relative to the scenario directory.
+    path: String,
+    /// Octal, e.g. "0600".
+    mode: String,
+    /// A group name to give the file.
+    group: Option<String>,
+}
+
+/// Apply a scenario's permissions to its instantiated tree.
+fn apply_permissions(root: &Path, perms: &[Permission]) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    for p in perms {
+        let path = root.join(&p.path);
+        let mode = u32::from_str_radix(&p.mode, 8).map_err(|e| format!("{}: {e}", p.mode))?;
+        if let Some(g) = &p.group {
+            let gid = nix::unistd::Group::from_name(g)
+                .ok()
+                .flatten()
+                .ok_or_else(|| format!("no group `{g}` on this machine"))?
+                .gid
+                .as_raw();
+            std::os::unix::fs::chown(&path, None, Some(gid))
+                .map_err(|e| format!("chgrp {g} {}: {e}", path.display()))?;
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("chmod {} {}: {e}", p.mode, path.display()))?;
+    }
+    Ok(())
 }
 
 fn running() -> String {
@@ -135,6 +175,16 @@ struct Server {
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
+            // TERM first: an nginx master stops its workers on TERM, not on KILL.
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(c.id().to_string())
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while matches!(c.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }
@@ -159,7 +209,7 @@ impl Drop for Server {
     }
 }
 
-fn apache_main(root: &Path, port: u16) -> String {
+fn apache_main(root: &Path, port: u16, run_as: Option<&str>) -> String {
     let m = "/usr/lib/apache2/modules";
     let mods = [
         "mpm_prefork",
@@ -183,6 +233,9 @@ fn apache_main(root: &Path, port: u16) -> String {
         "ServerRoot {root}\nServerName 127.0.0.1\nTypesConfig /etc/mime.types\n",
         root = root.display()
     );
+    if let Some(u) = run_as {
+        s.push_str(&format!("User {u}\nGroup {u}\n"));
+    }
     for name in mods {
         s.push_str(&format!("LoadModule {name}_module {m}/mod_{name}.so\n"));
     }
@@ -197,9 +250,14 @@ fn apache_main(root: &Path, port: u16) -> String {
     s
 }
 
-fn nginx_main(root: &Path) -> String {
+fn nginx_main(root: &Path, run_as: Option<&str>) -> String {
+    // Workers switch to `user` only under a master process.
+    let process = match run_as {
+        Some(u) => format!("user {u};\nworker_processes 1;\n"),
+        None => "master_process off;\n".to_string(),
+    };
     format!(
-        "daemon off;\nmaster_process off;\npid {r}/run/nginx.pid;\nerror_log {r}/logs/error.log info;\n\
+        "daemon off;\n{process}pid {r}/run/nginx.pid;\nerror_log {r}/logs/error.log info;\n\
          events {{ worker_connections 64; }}\nhttp {{\n    access_log off;\n    include site.conf;\n}}\n",
         r = root.display()
     )
@@ -217,12 +275,13 @@ fn wait_for_port(port: u16, timeout: Duration) -> bool {
 }
 
 /// Start the server; `Err` carries the server's own words when it refused.
-fn start(kind: &str, root: &Path, port: u16) -> Result<Server, String> {
+fn start(kind: &str, root: &Path, port: u16, run_as: Option<&str>) -> Result<Server, String> {
     std::fs::create_dir_all(root.join("run")).expect("mkdir");
     std::fs::create_dir_all(root.join("logs")).expect("mkdir");
     match kind {
         "apache" => {
-            std::fs::write(root.join("httpd.conf"), apache_main(root, port)).expect("write");
+            std::fs::write(root.join("httpd.conf"), apache_main(root, port, run_as))
+                .expect("write");
             let out = Command::new("apache2")
                 .args([
                     "-f",
@@ -244,7 +303,7 @@ fn start(kind: &str, root: &Path, port: u16) -> Result<Server, String> {
             Ok(server)
         }
         "nginx" => {
-            std::fs::write(root.join("nginx.conf"), nginx_main(root)).expect("write");
+            std::fs::write(root.join("nginx.conf"), nginx_main(root, run_as)).expect("write");
             let mut child = Command::new("nginx")
                 .args([
                     "-p",
@@ -406,9 +465,19 @@ fn run_scenario(name: &str) -> Result<(), String> {
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().to_path_buf();
     let port = free_port();
+    if sc.run_as.is_some() && !nix::unistd::geteuid().is_root() {
+        if in_ci() {
+            return Err(format!(
+                "{name}: runs the server's workers as another account, which needs root (CI runs as root)"
+            ));
+        }
+        eprintln!("SKIPPED {name}: needs root to run the workers as another account");
+        return Ok(());
+    }
     instantiate(&dir, &root, port);
+    apply_permissions(&root, &sc.permission).map_err(|e| format!("{name}: {e}"))?;
     let mut problems = Vec::new();
-    let started = start(&sc.server, &root, port);
+    let started = start(&sc.server, &root, port, sc.run_as.as_deref());
     match (sc.start.as_str(), started) {
         ("refused", Ok(_server)) => {
             problems.push("the server started, but the scenario says it refuses".to_string())

@@ -15,6 +15,7 @@
 //! lengths there are those of the decoded text.
 
 use super::scheme::{classify, Classified, Server};
+use crate::source::Ids;
 use crate::source::{FileId, Span};
 use std::borrow::Cow;
 use std::fmt;
@@ -270,32 +271,89 @@ impl PasswordFile {
     }
 }
 
-/// Unix permission bits of a password file and of the directories above it (nearest
-/// first, up to the linted path it lies under).
+/// Unix permission bits and owners of a password file and of the directories above it
+/// (nearest first, up to the linted path it lies under).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Access {
     pub mode: u32,
-    pub dirs: Vec<(std::path::PathBuf, u32)>,
+    /// `(uid, gid)` of the file, when known.
+    pub owner: Option<(u32, u32)>,
+    pub dirs: Vec<DirAccess>,
+}
+
+/// One directory on the way to a password file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirAccess {
+    pub path: std::path::PathBuf,
+    pub mode: u32,
+    pub owner: Option<(u32, u32)>,
+}
+
+/// Where an account is stopped on its way to reading a password file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Blocked {
+    /// The file's mode gives the account's class no read bit.
+    File { mode: u32 },
+    /// A directory gives the account's class no search (x) bit.
+    Directory { path: std::path::PathBuf, mode: u32 },
+}
+
+/// The permission bits (`rwx`, low three bits) that apply to `ids` on an object with
+/// `mode` and `owner`, as the kernel picks them: owner class, else group class (primary or
+/// supplementary group), else others. `None` when the owner is unknown.
+fn class_bits(mode: u32, owner: Option<(u32, u32)>, ids: &Ids) -> Option<u32> {
+    let (uid, gid) = owner?;
+    Some(if uid == ids.uid {
+        (mode >> 6) & 7
+    } else if ids.groups.contains(&gid) || gid == ids.gid {
+        (mode >> 3) & 7
+    } else {
+        mode & 7
+    })
 }
 
 impl Access {
     /// Every local account can read the file: it is world-readable and each directory
     /// on the way is world-searchable.
     pub fn others_can_read(&self) -> bool {
-        self.mode & 0o004 != 0 && self.dirs.iter().all(|(_, m)| m & 0o001 != 0)
+        self.mode & 0o004 != 0 && self.dirs.iter().all(|d| d.mode & 0o001 != 0)
     }
     /// Every local account can change the file: it is world-writable (and reachable), or
     /// its directory is world-writable without the sticky bit, so it can be replaced.
     pub fn others_can_write(&self) -> Option<Writable> {
-        let reachable = self.dirs.iter().all(|(_, m)| m & 0o001 != 0);
+        let reachable = self.dirs.iter().all(|d| d.mode & 0o001 != 0);
         if self.mode & 0o002 != 0 && reachable {
             return Some(Writable::File);
         }
         match self.dirs.first() {
-            Some((d, m)) if m & 0o002 != 0 && m & 0o1000 == 0 && reachable => {
-                Some(Writable::Directory(d.clone()))
+            Some(d) if d.mode & 0o002 != 0 && d.mode & 0o1000 == 0 && reachable => {
+                Some(Writable::Directory(d.path.clone()))
             }
             _ => None,
+        }
+    }
+    /// What stops an account from reading the file by mode bits, the directory furthest
+    /// up first (the first one `open(2)` would fail on). `None` when it can read it, when
+    /// it is root, or when an owner on the way is unknown (no guess). ACLs are not read.
+    pub fn blocked_for(&self, ids: &Ids) -> Option<Blocked> {
+        if ids.uid == 0 {
+            return None;
+        }
+        let mut first = None;
+        for d in self.dirs.iter().rev() {
+            let bits = class_bits(d.mode, d.owner, ids)?;
+            if bits & 1 == 0 && first.is_none() {
+                first = Some(Blocked::Directory {
+                    path: d.path.clone(),
+                    mode: d.mode,
+                });
+            }
+        }
+        let bits = class_bits(self.mode, self.owner, ids)?;
+        match first {
+            Some(b) => Some(b),
+            None if bits & 4 == 0 => Some(Blocked::File { mode: self.mode }),
+            None => None,
         }
     }
 }

@@ -144,6 +144,8 @@ pub struct ApacheModel {
     /// The stock main config assumed because the input has none (`--assume`), and the
     /// file that holds its text.
     pub assumed: Option<(Assume, FileId)>,
+    /// The packaging assumed for what the input does not show (`--assume`).
+    pub assume: Assume,
     /// The modules loaded by the end of each main config (compiled-in ones and every
     /// `LoadModule`), by its root scope, when the input shows them all.
     pub loaded_modules: std::collections::BTreeMap<ScopeId, Modules>,
@@ -445,7 +447,10 @@ impl Assume {
 
 /// Build the Apache model from every Apache file the loader holds.
 pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
-    let mut model = ApacheModel::default();
+    let mut model = ApacheModel {
+        assume: opts.assume,
+        ..ApacheModel::default()
+    };
     let configs = loader.linted_of(FileKind::ApacheConfig);
     let htaccess = loader.linted_of(FileKind::Htaccess);
 

@@ -2,6 +2,7 @@
 //! files attached to the `<Directory>` that covers them, the nginx context tree with
 //! inheritance. Rules ask the model; they never read the disk or the grammar.
 
+pub mod accounts;
 pub mod apache;
 pub mod apache_merge;
 pub mod directives;
@@ -12,7 +13,7 @@ pub mod paths;
 
 use crate::diag::Diagnostic;
 use crate::discover::Found;
-use crate::htpasswd::file::{Access, Format, PasswordFile};
+use crate::htpasswd::file::{Access, DirAccess, Format, PasswordFile};
 use crate::htpasswd::scheme::{CryptLib, Server};
 use crate::source::{FileId, FileKind, Fs, SourceMap, Span};
 use paths::{normalize, PathMap};
@@ -64,6 +65,9 @@ pub struct Model {
     /// The syntax trees, kept with the model they were built into.
     pub apache_asts: BTreeMap<FileId, crate::syntax::apache::ApacheAst>,
     pub nginx_asts: BTreeMap<FileId, crate::syntax::nginx::NginxAst>,
+    /// The accounts servers run as (`(user, group)` names, [`accounts::run_as`]) and their
+    /// ids on this machine; `None` when a name is unknown here.
+    pub accounts: BTreeMap<(String, String), Option<crate::source::Ids>>,
 }
 
 /// A password, digest or group file named by a directive.
@@ -127,7 +131,7 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
     for ast in loader.nginx.values() {
         diagnostics.extend(ast.errors.iter().cloned());
     }
-    Model {
+    let mut model = Model {
         sources: loader.sources,
         apache,
         nginx,
@@ -140,7 +144,19 @@ pub fn build(found: Vec<Found>, opts: &ModelOptions, fs: &dyn Fs) -> Model {
         reasons,
         apache_asts: loader.apache,
         nginx_asts: loader.nginx,
+        accounts: BTreeMap::new(),
+    };
+    // The accounts the servers run as, looked up on this machine once each.
+    let mut accounts = BTreeMap::new();
+    for r in model.password_refs.iter().filter(|r| r.file.is_some()) {
+        if let Some(ra) = accounts::run_as(&model, r) {
+            accounts
+                .entry((ra.user, ra.group))
+                .or_insert_with_key(|(u, g)| fs.account(u, g));
+        }
     }
+    model.accounts = accounts;
+    model
 }
 
 impl Model {
@@ -350,7 +366,11 @@ fn access(fs: &dyn Fs, path: &Path, roots: &[PathBuf]) -> Option<Access> {
             d
         };
         if let Some(m) = fs.mode(d) {
-            dirs.push((d.to_path_buf(), m));
+            dirs.push(DirAccess {
+                path: d.to_path_buf(),
+                mode: m,
+                owner: fs.owner(d),
+            });
         }
         let d_abs = paths::absolute(d);
         match root {
@@ -358,5 +378,9 @@ fn access(fs: &dyn Fs, path: &Path, roots: &[PathBuf]) -> Option<Access> {
             _ => break,
         }
     }
-    Some(Access { mode, dirs })
+    Some(Access {
+        mode,
+        owner: fs.owner(path),
+        dirs,
+    })
 }

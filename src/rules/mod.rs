@@ -21,16 +21,33 @@ pub struct Example {
 }
 
 impl Example {
-    /// The path without its ` (mode NNNN)` suffix, and the mode.
-    pub fn path_and_mode(&self) -> (&'static str, Option<u32>) {
-        if let Some(rest) = self.path.strip_suffix(')') {
-            if let Some((path, mode)) = rest.rsplit_once(" (mode ") {
-                if let Ok(m) = u32::from_str_radix(mode, 8) {
-                    return (path, Some(m));
+    /// The path without its ` (mode NNNN, owner USER:GROUP)` suffix, the mode and the
+    /// owner names (either part may be left out).
+    pub fn path_and_mode(
+        &self,
+    ) -> (
+        &'static str,
+        Option<u32>,
+        Option<(&'static str, &'static str)>,
+    ) {
+        let parsed = self
+            .path
+            .strip_suffix(')')
+            .and_then(|rest| rest.rsplit_once(" ("))
+            .and_then(|(path, attrs)| {
+                let (mut mode, mut owner) = (None, None);
+                for part in attrs.split(", ") {
+                    if let Some(m) = part.strip_prefix("mode ") {
+                        mode = Some(u32::from_str_radix(m, 8).ok()?);
+                    } else if let Some(o) = part.strip_prefix("owner ") {
+                        owner = Some(o.split_once(':')?);
+                    } else {
+                        return None;
+                    }
                 }
-            }
-        }
-        (self.path, None)
+                Some((path, mode, owner))
+            });
+        parsed.unwrap_or((self.path, None, None))
     }
 }
 
@@ -143,6 +160,7 @@ pub static ALL: &[&Rule] = &[
     &htpasswd::group_member_not_in_user_file::RULE,
     &htpasswd::password_file_writable_by_others::RULE,
     &htpasswd::password_file_readable_by_others::RULE,
+    &htpasswd::password_file_unreadable_by_server::RULE,
 ];
 
 /// A rule by code (`AL101`) or name (`auth-type-without-auth-name`), case-insensitively.
@@ -194,11 +212,14 @@ pub mod testing {
         let mut found = Vec::new();
         let mut roots = Vec::new();
         for e in files {
-            let (path, mode) = e.path_and_mode();
+            let (path, mode, owner) = e.path_and_mode();
             let p = PathBuf::from(path);
             fs.files.insert(p.clone(), e.text.as_bytes().to_vec());
             if let Some(m) = mode {
                 fs.modes.insert(p.clone(), m);
+            }
+            if let Some((u, g)) = owner {
+                fs.owners.insert(p.clone(), (id_of(u), id_of(g)));
             }
             if let Some((kind, reason)) =
                 classify_by_name(&p).or_else(|| classify_by_content(&p, e.text))
@@ -212,11 +233,33 @@ pub mod testing {
             }
             roots.push(p);
         }
+        // The Debian accounts examples name.
+        for name in ["root", "www-data", "nobody"] {
+            let group = if name == "nobody" { "nogroup" } else { name };
+            let id = id_of(name);
+            fs.accounts.insert(
+                (name.to_string(), group.to_string()),
+                crate::source::Ids {
+                    uid: id,
+                    gid: id,
+                    groups: vec![id],
+                },
+            );
+        }
         let opts = crate::model::ModelOptions {
             linted_roots: roots,
             ..Default::default()
         };
         crate::lint_found(found, Vec::new(), &opts, &fs).diagnostics
+    }
+
+    /// Debian's ids for the account names examples use.
+    fn id_of(name: &str) -> u32 {
+        match name {
+            "root" => 0,
+            "www-data" => 33,
+            _ => 65534,
+        }
     }
 
     fn codes(rule: &Rule, files: &[(&str, &str)]) -> Vec<Diagnostic> {

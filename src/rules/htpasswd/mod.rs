@@ -13,6 +13,7 @@ pub mod group_member_not_in_user_file;
 pub mod malformed_hash;
 pub mod misread_password_line;
 pub mod password_file_readable_by_others;
+pub mod password_file_unreadable_by_server;
 pub mod password_file_writable_by_others;
 pub mod unsupported_hash_scheme;
 pub mod weak_hash_scheme;

@@ -49,7 +49,7 @@ fn check(model: &Model, out: &mut Sink) {
                 format!(
                     "`{path}` sits in `{}`, which every local account can write (mode {:04o}, no sticky bit): anyone can replace the file",
                     dir.display(),
-                    access.dirs.first().map_or(0, |(_, m)| *m)
+                    access.dirs.first().map_or(0, |d| d.mode)
                 ),
                 format!("`chmod o-w {}`, or move the file to a directory only root can write", dir.display()),
             ),
