@@ -10,6 +10,8 @@ pub mod loader;
 pub mod nginx;
 pub mod nginx_match;
 pub mod paths;
+pub mod pcre;
+pub mod rewrite;
 
 use crate::diag::Diagnostic;
 use crate::discover::Found;
