@@ -11,16 +11,18 @@
 //! whose handler is a `*_pass` answers `/dir` with a 301 ([`Selected::Redirect`]).
 //!
 //! Guarantees: the URI is taken as nginx matches it (already percent-decoded, dot segments
-//! resolved, slashes merged). Regexes are PCRE in nginx; one the `regex` crate cannot
-//! compile (lookaround, backreferences...) makes the answer [`Selected::Unknown`] when the
-//! search reaches it, never a guess. So does an `include` that was not followed (its file
+//! resolved, slashes merged). Regexes are compiled with PCRE2 and nginx's options
+//! ([`super::pcre`]), so they match as nginx matches them; one that does not compile (nginx
+//! would refuse to start) or that PCRE2 gives up on makes the answer [`Selected::Unknown`]
+//! when the search reaches it, never a guess. So does an `include` that was not followed (its file
 //! may hold locations) at a level the search enters, and anything that is not a server.
 //! Compiled regexes are cached per pattern, so matching many URIs stays cheap.
 
 use super::nginx::{BlockHead, CtxId, Lookup, NgItem, NginxModel};
+use super::pcre::{self, Flavor};
 use crate::source::Span;
 use crate::syntax::nginx::Stmt;
-use regex::bytes::{Regex, RegexBuilder};
+use pcre2::bytes::Regex;
 use std::collections::{HashMap, HashSet};
 
 /// How a location matches, from its modifier.
@@ -171,8 +173,6 @@ const AUTO_REDIRECT_HANDLERS: &[&str] = &[
 
 /// Nesting deeper than this is not followed (the model bounds it already).
 const MAX_LEVELS: usize = 256;
-/// Compiled-program limit for one location regex; beyond it the answer is unknown.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Where a static search at one level ended (nginx's NGX_OK / NGX_DONE / NGX_AGAIN /
 /// NGX_DECLINED).
@@ -365,7 +365,7 @@ impl<'m> LocationMatcher<'m> {
             .regexes
             .entry((spec.pattern, caseless))
             .or_insert_with(|| compile(spec.pattern, caseless));
-        re.as_ref().map(|r| r.is_match(uri.as_bytes()))
+        re.as_ref().and_then(|r| r.is_match(uri.as_bytes()).ok())
     }
 
     /// `ngx_http_core_find_location()`: `cur` is `r->loc_conf` (`None`: the server's).
@@ -545,16 +545,9 @@ fn is_stock_include(path: &str) -> bool {
         .any(|s| path == *s || path.strip_suffix(s).is_some_and(|d| d.ends_with('/')))
 }
 
-/// Compile a location regex as close to nginx's PCRE as the `regex` crate allows: bytes,
-/// no Unicode classes (nginx does not set PCRE_UTF8), unanchored search.
+/// Compile a location regex as nginx does; `None` when nginx would refuse it.
 fn compile(pattern: &str, caseless: bool) -> Option<Regex> {
-    RegexBuilder::new(pattern)
-        .unicode(false)
-        .case_insensitive(caseless)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .ok()
+    pcre::compile(pattern, Flavor::Nginx, caseless).ok()
 }
 
 impl NginxModel {
@@ -739,12 +732,15 @@ mod tests {
     }
 
     #[test]
-    fn regex_the_crate_cannot_compile_is_unknown_only_when_reached() {
+    fn pcre_forms_match_and_broken_regexes_are_unknown_only_when_reached() {
         let (m, s) = model(
-            "server { location ~ \\.php$ { } location ~ ^/(?!public) { } location ^~ /s/ { } }",
+            "server { location ~ \\.php$ { } location ~ ^/(?!public) { } location ~ ^/(x { } location ^~ /s/ { } }",
         );
         assert_eq!(pick(&m, s, "/a.php"), "~ \\.php$");
-        assert_eq!(pick(&m, s, "/a.html"), "?");
+        // Lookahead, as PCRE reads it.
+        assert_eq!(pick(&m, s, "/a.html"), "~ ^/(?!public)");
+        // The broken pattern is reached only when the lookahead fails.
+        assert_eq!(pick(&m, s, "/public/a.html"), "?");
         assert_eq!(pick(&m, s, "/s/a.html"), "^~ /s/");
     }
 
@@ -769,7 +765,8 @@ mod tests {
         ] {
             assert!(compile(p, false).is_some(), "{p}");
         }
-        assert!(compile("(a)\\1", false).is_none());
+        assert!(compile("(a)\\1", false).is_some());
+        assert!(compile("(a", false).is_none());
     }
 
     #[test]

@@ -82,7 +82,8 @@ fn files_matches(model: &ApacheModel, scope: ScopeId, name: &str) -> Option<bool
         }
         _ => return None,
     };
-    regex::Regex::new(&regex).ok().map(|r| r.is_match(name))
+    let re = crate::model::pcre::compile(&regex, crate::model::pcre::Flavor::Apache, false).ok()?;
+    re.is_match(name.as_bytes()).ok()
 }
 
 /// Where a `<Files>` section stands decides whether it applies to a file in `dir`.

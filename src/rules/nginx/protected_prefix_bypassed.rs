@@ -737,10 +737,20 @@ mod tests {
     }
 
     #[test]
-    fn uncompilable_regex_is_silent() {
-        silent(
+    fn pcre_lookahead_is_matched_and_a_broken_regex_is_silent() {
+        // PCRE-only syntax is matched as nginx matches it.
+        fires(
             &super::RULE,
             &[("nginx.conf", &conf("location ~ ^/(?!api)(.*)\\.php$ { }"))],
+        );
+        silent(
+            &super::RULE,
+            &[("nginx.conf", &conf("location ~ ^/(?!admin)(.*)\\.php$ { }"))],
+        );
+        // nginx refuses to start on it; which location would serve is not a question.
+        silent(
+            &super::RULE,
+            &[("nginx.conf", &conf("location ~ ^/(.*\\.php$ { }"))],
         );
     }
 
