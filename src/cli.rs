@@ -49,6 +49,9 @@ pub enum Command {
         /// A rule code (AL101) or name (auth-type-without-auth-name).
         rule: String,
     },
+    /// Predict the answer a request gets from the configuration, and explain it.
+    #[command(long_about = WHY_ABOUT)]
+    Why(WhyArgs),
     /// Password, digest and group files on their own: lint them, or check a password.
     Htpasswd {
         #[command(subcommand)]
@@ -84,6 +87,69 @@ echo, or, with --password-stdin, from the first line of standard input.
 
 Exit codes: 0 the password matches; 1 it does not, or the user is not in the file; 2 an
 error, or a hash authlint cannot compute.";
+
+const WHY_ABOUT: &str = "\
+Predict the answer a request gets from the configuration, and explain it.
+
+The request is resolved as the server resolves it: the server block by port and Host, the
+location (nested, regex), the rewrite directives, allow/deny, satisfy, auth_basic and
+auth_request, then the static content. The answer names the status, the config lines that
+decided it, the password file, and with --user whether that user's password verifies as the
+server would verify it. When the input does not decide the answer (an upstream, a variable,
+an include that was not read, an allow list without --client) the status is unknown and the
+reason says why: authlint never guesses.
+
+Only nginx is predicted so far; Apache answers \"unknown\".
+
+URL is absolute (http://host:port/path, matched against listen and server_name) or a bare
+path (/private/: the default server). The password is never taken from the command line.
+
+Exit codes: 0 the status is predicted; 1 it is unknown; 2 an error.";
+
+#[derive(Args, Debug)]
+pub struct WhyArgs {
+    /// The request URL (http://host:port/path) or a bare path (/private/).
+    pub url: String,
+    /// Files or directories holding the configuration (default: the current directory).
+    pub paths: Vec<PathBuf>,
+    /// The request method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// The Host header, when it differs from the URL's host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Send Basic credentials for this user; the password is read from the terminal
+    /// without echo, or with --password-stdin from standard input.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Read the password from standard input (the first line).
+    #[arg(long, requires = "user")]
+    pub password_stdin: bool,
+    /// The client's address, for allow/deny rules.
+    #[arg(long, value_name = "ADDR")]
+    pub client: Option<std::net::IpAddr>,
+    /// Which server's configuration answers, when the input holds both.
+    #[arg(long, value_enum)]
+    pub server: Option<ServerArg>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+    /// Map a path on the server to a local path: SERVER_PATH=LOCAL_PATH (repeatable).
+    #[arg(long = "map", value_name = "SERVER_PATH=LOCAL_PATH", value_parser = parse_map)]
+    pub maps: Vec<(PathBuf, PathBuf)>,
+    /// nginx configuration prefix: a local directory (relative paths).
+    #[arg(long, value_name = "DIR")]
+    pub nginx_prefix: Option<PathBuf>,
+    /// Apache ServerRoot as the server sees it.
+    #[arg(long, value_name = "PATH")]
+    pub server_root: Option<PathBuf>,
+    /// The main config to assume when the input has none.
+    #[arg(long, value_enum, default_value_t = AssumeArg::Debian)]
+    pub assume: AssumeArg,
+    /// When to use colors (human format). NO_COLOR is respected with `auto`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
 
 #[derive(Args, Debug)]
 pub struct HtpasswdCheckArgs {
@@ -291,6 +357,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check(&args, &mut out),
         Command::Rules { format } => list_rules(format, &mut out).map(|_| 0),
         Command::Explain { rule } => explain(&rule, &mut out),
+        Command::Why(args) => why_cmd(&args, &mut out),
         Command::Htpasswd {
             command: HtpasswdCommand::Check(args),
         } => htpasswd_check(&args, &mut out),
@@ -531,6 +598,99 @@ fn htpasswd_check(args: &HtpasswdCheckArgs, out: &mut dyn Write) -> std::io::Res
 }
 
 /// `authlint htpasswd verify FILE USER`: 0 match, 1 mismatch or no such user, 2 error.
+fn why_cmd(args: &WhyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
+    let mut req = match crate::why::Request::parse_url(&args.url) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("authlint: {e}");
+            return Ok(2);
+        }
+    };
+    req.method = args.method.to_ascii_uppercase();
+    req.host_header = args.host.clone();
+    req.client = args.client;
+    if let Some(user) = &args.user {
+        if user.is_empty() || user.contains(':') {
+            eprintln!("authlint: a Basic user name cannot be empty or contain `:`");
+            return Ok(2);
+        }
+        let password = if args.password_stdin {
+            read_password(std::io::stdin().lock())?
+        } else if std::io::stdin().is_terminal() {
+            match rpassword::prompt_password(format!("Password for {user}: ")) {
+                Ok(p) => p.into_bytes(),
+                Err(e) => return fail(&format!("cannot read the password from the terminal: {e}")),
+            }
+        } else {
+            eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
+            return Ok(2);
+        };
+        req.credentials = Some((user.clone(), password));
+    }
+    let fs = DiskFs;
+    let found = discover(&args.paths, &DiscoverOptions::default(), &fs);
+    for m in &found.missing {
+        eprintln!("authlint: {}: no such file or directory", m.display());
+    }
+    if !found.missing.is_empty() {
+        return Ok(2);
+    }
+    let maps = PathMap::new(args.maps.clone());
+    let model_opts = ModelOptions {
+        maps: maps.clone(),
+        server_root: args.server_root.clone(),
+        nginx_prefix: args.nginx_prefix.clone(),
+        size_cap: DEFAULT_SIZE_CAP,
+        linted_roots: if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        },
+        crypt_lib: None,
+        assume_server: None,
+        assume: args.assume.into(),
+    };
+    let model = crate::model::build(found.files, &model_opts, &fs);
+    let which = match args.server {
+        Some(ServerArg::Apache) => crate::why::Which::Apache,
+        Some(ServerArg::Nginx) => crate::why::Which::Nginx,
+        None => crate::why::Which::Auto,
+    };
+    let answer = crate::why::why(&model, &maps, &fs, &req, which);
+    match args.format {
+        ListFormat::Json => {
+            let v = crate::why::to_json(&answer, &req, &model.sources);
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            )?;
+        }
+        ListFormat::Human => {
+            let color = match args.color {
+                ColorArg::Always => true,
+                ColorArg::Never => false,
+                ColorArg::Auto => {
+                    std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                }
+            };
+            writeln!(out, "{}", crate::why::headline(&answer, &req))?;
+            if let Some(d) = crate::why::to_diagnostic(&answer) {
+                let ropts = ReportOptions {
+                    format: Format::Human,
+                    color,
+                    width: terminal_width(),
+                    links: false,
+                    quiet: true,
+                };
+                report::render(out, &[d], &model.sources, &[], &ropts)?;
+            }
+        }
+    }
+    Ok(if answer.status.is_some() { 0 } else { 1 })
+}
+
 fn htpasswd_verify(args: &VerifyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     let server = Server::from(args.server);
     let server_name = crate::rules::htpasswd::server_name(server);

@@ -14,6 +14,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod syntax;
+pub mod why;
 
 use diag::Diagnostic;
 use discover::Found;

@@ -647,3 +647,88 @@ fn htpasswd_verify_reads_the_password_from_the_terminal_without_echo() {
         assert!(!shown.contains(typed), "the password was echoed: {shown}");
     }
 }
+
+/// A small nginx site for `authlint why`: /private/ protected, /open/ not.
+fn why_site() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let conf = format!(
+        "events {{}}\nhttp {{\n  server {{\n    listen 8080;\n    server_name example.test;\n    root {r}/www;\n    location /private/ {{\n      auth_basic \"Private\";\n      auth_basic_user_file {r}/users;\n    }}\n    location = /gone {{ return 410; }}\n  }}\n}}\n",
+        r = root.display()
+    );
+    write(root, "nginx.conf", &conf);
+    write(
+        root,
+        "users",
+        "alice:$2y$05$wRFc2e6ei4HLbyrMwvZidO3ZuepezotcjHGmxH80Fjchgy7iBhFQG\n",
+    );
+    write(root, "www/private/index.html", "secret\n");
+    write(root, "www/open/index.html", "open\n");
+    tmp
+}
+
+fn why_json(args: &[&str], stdin: Option<&str>) -> (serde_json::Value, i32) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authlint"));
+    cmd.arg("why")
+        .args(["--format", "json"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("authlint runs");
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        use std::io::Write as _;
+        input.write_all(text.as_bytes()).expect("stdin");
+    }
+    let out = child.wait_with_output().expect("authlint runs");
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    (v, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn why_predicts_the_challenge_the_login_and_the_open_area() {
+    let site = why_site();
+    let dir = site.path().display().to_string();
+    let (v, code) = why_json(&["http://example.test:8080/private/", &dir], None);
+    assert_eq!((v["status"].as_u64(), code), (Some(401), 0), "{v}");
+    assert_eq!(v["www_authenticate"], "Basic realm=\"Private\"");
+    assert!(v["steps"].as_array().is_some_and(|s| s.len() >= 3), "{v}");
+    let (v, _) = why_json(
+        &["--user", "alice", "--password-stdin", "/private/", &dir],
+        Some("secret\n"),
+    );
+    assert_eq!(v["status"].as_u64(), Some(200), "{v}");
+    assert_eq!(v["user"], "the password matches");
+    let (v, _) = why_json(
+        &["--user", "alice", "--password-stdin", "/private/", &dir],
+        Some("wrong\n"),
+    );
+    assert_eq!(v["status"].as_u64(), Some(401), "{v}");
+    assert!(!v.to_string().contains("wRFc2e6ei4"), "no hash in the output");
+    let (v, _) = why_json(&["/open/", &dir], None);
+    assert_eq!(v["status"].as_u64(), Some(200), "{v}");
+    let (v, _) = why_json(&["/open", &dir], None);
+    assert_eq!(v["status"].as_u64(), Some(301), "{v}");
+    let (v, _) = why_json(&["/missing.html", &dir], None);
+    assert_eq!(v["status"].as_u64(), Some(404), "{v}");
+    let (v, _) = why_json(&["/gone", &dir], None);
+    assert_eq!(v["status"].as_u64(), Some(410), "{v}");
+    let (v, _) = why_json(&["--method", "POST", "/open/index.html", &dir], None);
+    assert_eq!(v["status"].as_u64(), Some(405), "{v}");
+}
+
+#[test]
+fn why_says_unknown_and_refuses_bad_input() {
+    let site = why_site();
+    let dir = site.path().display().to_string();
+    // No server listens on that port: unknown, exit 1, with a reason.
+    let (v, code) = why_json(&["http://example.test:9999/", &dir], None);
+    assert_eq!((v["status"].clone(), code), (serde_json::Value::Null, 1), "{v}");
+    assert!(v["reason"].as_str().is_some_and(|r| r.contains("9999")), "{v}");
+    // Not a URL: exit 2.
+    let (_, code) = why_json(&["private", &dir], None);
+    assert_eq!(code, 2);
+    // A password is never taken without a way to read it.
+    let (_, code) = why_json(&["--user", "alice", "/private/", &dir], None);
+    assert_eq!(code, 2);
+}

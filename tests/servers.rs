@@ -432,6 +432,53 @@ fn log_tail(root: &Path) -> String {
     lines[lines.len().saturating_sub(8)..].join("\n    ")
 }
 
+/// Requests whose status `authlint why` predicted (and got right) or left unknown.
+static WHY_AGREED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static WHY_UNKNOWN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// `authlint why`'s predicted status for a request (`None`: unknown, or Digest auth,
+/// which `why` does not send).
+fn predict(root: &Path, port: u16, req: &Request) -> Option<u16> {
+    if req.digest.is_some() {
+        return None;
+    }
+    let url = format!("http://127.0.0.1:{port}{}", req.path);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_authlint"));
+    cmd.args([
+        "why",
+        "--format",
+        "json",
+        "--client",
+        "127.0.0.1",
+        "--method",
+        &req.method,
+    ])
+    .current_dir(root)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
+    if let Some(h) = &req.host {
+        cmd.args(["--host", h]);
+    }
+    let password = req.basic.as_ref().map(|b| {
+        let (user, password) = b.split_once(':').unwrap_or((b, ""));
+        cmd.args(["--user", user, "--password-stdin"]);
+        password.to_string()
+    });
+    cmd.arg(&url).arg(".");
+    let mut child = cmd.spawn().expect("authlint runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write as _;
+        let _ = writeln!(stdin, "{}", password.unwrap_or_default());
+    }
+    let out = child.wait_with_output().expect("authlint runs");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    if v["status"].is_null() && std::env::var_os("AUTHLINT_WHY_VERBOSE").is_some() {
+        eprintln!("why unknown: {} {}: {}", req.method, req.path, v["reason"]);
+    }
+    v["status"].as_u64().and_then(|s| u16::try_from(s).ok())
+}
+
 /// authlint's findings on the instantiated tree, as (code, relative file, line).
 fn findings(root: &Path) -> BTreeSet<Finding> {
     let out = Command::new(env!("CARGO_BIN_EXE_authlint"))
@@ -502,6 +549,24 @@ fn run_scenario(name: &str) -> Result<(), String> {
             }
         }
     }
+    // `authlint why` must never predict a status the server did not answer.
+    if sc.start != "refused" {
+        for req in &sc.request {
+            match predict(&root, port, req) {
+                Some(p) if p == req.status => {
+                    WHY_AGREED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Some(p) => problems.push(format!(
+                    "{}: `authlint why` predicts {p}, the server answered {}",
+                    req.describe(),
+                    req.status
+                )),
+                None => {
+                    WHY_UNKNOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }
+    }
     let got = findings(&root);
     let want: BTreeSet<Finding> = sc.finding.iter().cloned().collect();
     if got != want {
@@ -550,6 +615,11 @@ fn scenarios_match_the_real_servers() {
     assert!(!names.is_empty(), "no scenario found");
     let failures: Vec<String> = names.iter().filter_map(|n| run_scenario(n).err()).collect();
     eprintln!("{} scenarios, {} failed", names.len(), failures.len());
+    eprintln!(
+        "authlint why: {} requests predicted as the server answered, {} unknown, 0 wrong",
+        WHY_AGREED.load(std::sync::atomic::Ordering::Relaxed),
+        WHY_UNKNOWN.load(std::sync::atomic::Ordering::Relaxed)
+    );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
 
