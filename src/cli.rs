@@ -91,15 +91,18 @@ error, or a hash authlint cannot compute.";
 const WHY_ABOUT: &str = "\
 Predict the answer a request gets from the configuration, and explain it.
 
-The request is resolved as the server resolves it: the server block by port and Host, the
-location (nested, regex), the rewrite directives, allow/deny, satisfy, auth_basic and
-auth_request, then the static content. The answer names the status, the config lines that
+The request is resolved as the server resolves it. nginx: the server block by port and
+Host, the location (nested, regex), the rewrite directives, allow/deny, satisfy, auth_basic
+and auth_request, error_page, then the static content. Apache: the virtual host, Alias and
+DocumentRoot, the <Directory>/.htaccess/<Files>/<Location> merge, the Require logic,
+AuthType Basic with the file provider, then DirectorySlash, DirectoryIndex and the file. The answer names the status, the config lines that
 decided it, the password file, and with --user whether that user's password verifies as the
 server would verify it. When the input does not decide the answer (an upstream, a variable,
 an include that was not read, an allow list without --client) the status is unknown and the
 reason says why: authlint never guesses.
 
-Only nginx is predicted so far; Apache answers \"unknown\".
+Not followed yet (the answer is unknown): Apache's mod_rewrite, Redirect, Order/Allow/Deny/
+Satisfy, Digest, Require group and ErrorDocument; nginx upstreams.
 
 URL is absolute (http://host:port/path, matched against listen and server_name) or a bare
 path (/private/: the default server). The password is never taken from the command line.
@@ -650,13 +653,14 @@ fn why_cmd(args: &WhyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         assume_server: None,
         assume: args.assume.into(),
     };
-    let model = crate::model::build(found.files, &model_opts, &fs);
+    let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
+    let model = &outcome.model;
     let which = match args.server {
         Some(ServerArg::Apache) => crate::why::Which::Apache,
         Some(ServerArg::Nginx) => crate::why::Which::Nginx,
         None => crate::why::Which::Auto,
     };
-    let answer = crate::why::why(&model, &maps, &fs, &req, which);
+    let answer = crate::why::why(model, &outcome.diagnostics, &maps, &fs, &req, which);
     match args.format {
         ListFormat::Json => {
             let v = crate::why::to_json(&answer, &req, &model.sources);

@@ -704,7 +704,10 @@ fn why_predicts_the_challenge_the_login_and_the_open_area() {
         Some("wrong\n"),
     );
     assert_eq!(v["status"].as_u64(), Some(401), "{v}");
-    assert!(!v.to_string().contains("wRFc2e6ei4"), "no hash in the output");
+    assert!(
+        !v.to_string().contains("wRFc2e6ei4"),
+        "no hash in the output"
+    );
     let (v, _) = why_json(&["/open/", &dir], None);
     assert_eq!(v["status"].as_u64(), Some(200), "{v}");
     let (v, _) = why_json(&["/open", &dir], None);
@@ -723,8 +726,15 @@ fn why_says_unknown_and_refuses_bad_input() {
     let dir = site.path().display().to_string();
     // No server listens on that port: unknown, exit 1, with a reason.
     let (v, code) = why_json(&["http://example.test:9999/", &dir], None);
-    assert_eq!((v["status"].clone(), code), (serde_json::Value::Null, 1), "{v}");
-    assert!(v["reason"].as_str().is_some_and(|r| r.contains("9999")), "{v}");
+    assert_eq!(
+        (v["status"].clone(), code),
+        (serde_json::Value::Null, 1),
+        "{v}"
+    );
+    assert!(
+        v["reason"].as_str().is_some_and(|r| r.contains("9999")),
+        "{v}"
+    );
     // Not a URL: exit 2.
     let (_, code) = why_json(&["private", &dir], None);
     assert_eq!(code, 2);

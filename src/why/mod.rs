@@ -5,6 +5,7 @@
 //! the rules use. Whenever the input does not decide a step (an upstream answers, a
 //! variable, an include that was not read, a client address that an allow list needs),
 //! the answer is "unknown" with the reason: never a guess.
+pub mod apache;
 pub mod nginx;
 
 use crate::htpasswd::scheme::Server;
@@ -171,8 +172,16 @@ pub enum Which {
     Auto,
 }
 
-/// Predict the answer to `req` from the model.
-pub fn why(model: &Model, maps: &PathMap, fs: &dyn Fs, req: &Request, which: Which) -> Answer {
+/// Predict the answer to `req` from the model; `findings` are the run's diagnostics (a
+/// `.htaccess` Apache cannot parse answers 500).
+pub fn why(
+    model: &Model,
+    findings: &[crate::diag::Diagnostic],
+    maps: &PathMap,
+    fs: &dyn Fs,
+    req: &Request,
+    which: Which,
+) -> Answer {
     let has_nginx = model.nginx.contexts.iter().any(|c| c.kind == "server");
     let has_apache = !model.apache.roots.is_empty();
     let which = match which {
@@ -188,7 +197,7 @@ pub fn why(model: &Model, maps: &PathMap, fs: &dyn Fs, req: &Request, which: Whi
     };
     let mut answer = match which {
         Which::Nginx => nginx::resolve(model, maps, fs, req),
-        _ => Answer::unknown("predicting Apache's answer is not implemented yet"),
+        _ => apache::resolve(model, findings, maps, fs, req),
     };
     answer.server = Some(match which {
         Which::Apache => Server::Apache,

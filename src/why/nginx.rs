@@ -1258,7 +1258,7 @@ impl<'m> Ngx<'m> {
 
 /// Does an allow/deny address (`1.2.3.4`, `10.0.0.0/8`, `::1`, `2001:db8::/32`) cover the
 /// client?
-fn cidr_contains(rule: &str, client: IpAddr) -> bool {
+pub(crate) fn cidr_contains(rule: &str, client: IpAddr) -> bool {
     let (addr, bits) = match rule.split_once('/') {
         Some((a, b)) => (a, b.parse::<u32>().ok()),
         None => (rule, None),

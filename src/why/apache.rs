@@ -1,0 +1,883 @@
+//! Apache httpd's answer to a request, as `ap_process_request_internal()` reaches it:
+//! virtual host by port and name, URL to file (`Alias`, `DocumentRoot`), the directory walk
+//! (`<Directory>` shortest first with each level's `.htaccess`, then `<Files>` and
+//! `<Location>`), a `.htaccess` Apache cannot read (500), authorization without a user
+//! (mod_authz_core: `Require` with `RequireAll`/`RequireAny`/`RequireNone`, `AuthMerging
+//! Off`), authentication (`AuthType Basic`, the file provider, the password verified as
+//! APR does), authorization with the user, then the static content (`DirectorySlash`,
+//! `DirectoryIndex` as a subrequest, 404, methods).
+//!
+//! Unknown, never guessed: mod_rewrite or `Redirect` in play, `<If>`, regex sections that
+//! carry settings, access_compat (`Order`/`Allow`/`Deny`/`Satisfy`), Digest, providers
+//! other than `file`, `ErrorDocument`, a document root that is not in the input.
+use super::{status_text, Answer, Request, Step, UserCheck};
+use crate::diag::Diagnostic;
+use crate::htpasswd::file::lookup as find_user;
+use crate::htpasswd::file::Lookup as UserLookup;
+use crate::htpasswd::scheme::Server;
+use crate::htpasswd::verify::{verify, Verdict};
+use crate::model::apache::{ApacheModel, HtaccessContext, Item, ScopeId, ScopeKind};
+use crate::model::paths::PathMap;
+use crate::model::Model;
+use crate::source::{Fs, Span};
+use crate::syntax::apache::Directive;
+use std::path::{Path, PathBuf};
+
+/// Findings that make Apache answer 500 when they stand in a `.htaccess` it reads.
+const HTACCESS_500: &[&str] = &["AL001", "AL103", "AL104", "AL109", "AL116"];
+
+/// mod_authz_core's results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Authz {
+    Granted,
+    Denied,
+    DeniedNoUser,
+    Neutral,
+}
+
+struct Ap<'m> {
+    model: &'m Model,
+    apache: &'m ApacheModel,
+    findings: &'m [Diagnostic],
+    maps: &'m PathMap,
+    fs: &'m dyn Fs,
+    req: &'m Request,
+    steps: Vec<Step>,
+    challenge: Option<String>,
+    password_file: Option<String>,
+    user: Option<UserCheck>,
+    fix: Option<String>,
+}
+
+/// Resolve `req` against the Apache configuration of the model.
+pub fn resolve(
+    model: &Model,
+    findings: &[Diagnostic],
+    maps: &PathMap,
+    fs: &dyn Fs,
+    req: &Request,
+) -> Answer {
+    let mut x = Ap {
+        model,
+        apache: &model.apache,
+        findings,
+        maps,
+        fs,
+        req,
+        steps: Vec::new(),
+        challenge: None,
+        password_file: None,
+        user: None,
+        fix: None,
+    };
+    let (status, location, reason) = match x.run() {
+        Ok((s, l)) => (Some(s), l, status_text(s).to_string()),
+        Err(r) => (None, None, r),
+    };
+    let reason = match status {
+        Some(401) => "authentication is required and was not satisfied".to_string(),
+        _ => reason,
+    };
+    Answer {
+        server: Some(Server::Apache),
+        status,
+        reason,
+        challenge: if status == Some(401) {
+            x.challenge
+        } else {
+            None
+        },
+        location,
+        steps: x.steps,
+        password_file: x.password_file,
+        user: x.user,
+        fix: x.fix,
+    }
+}
+
+type Res<T> = Result<T, String>;
+
+impl<'m> Ap<'m> {
+    fn step(&mut self, span: Span, label: impl Into<String>) {
+        let s = Step {
+            span,
+            label: label.into(),
+        };
+        if !self.steps.contains(&s) {
+            self.steps.push(s);
+        }
+    }
+
+    fn run(&mut self) -> Res<(u16, Option<String>)> {
+        let a = self.apache;
+        if !a.has_main_config || a.assumed.is_some() {
+            return Err("the main server config is not in the input".into());
+        }
+        let roots: Vec<ScopeId> = a
+            .roots
+            .iter()
+            .copied()
+            .filter(|r| a.scope(*r).is_some_and(|s| s.kind == ScopeKind::Server))
+            .collect();
+        let [root] = roots.as_slice() else {
+            return Err("the input holds more than one Apache server config".into());
+        };
+        let root = *root;
+        let vhost = self.select_vhost(root)?;
+        let server_scopes: Vec<ScopeId> = std::iter::once(root).chain(vhost).collect();
+        for s in &server_scopes {
+            for d in a.directives_in(*s) {
+                match d.key.as_str() {
+                    "rewriteengine" | "rewriterule"
+                        if a.rewrites(*s).engine.is_some_and(|(_, on)| on)
+                            && !a.rewrites(*s).rules.is_empty() =>
+                    {
+                        return Err("server-level mod_rewrite rules are not followed yet".into())
+                    }
+                    "redirect" | "redirectmatch" | "redirectpermanent" | "redirecttemp"
+                    | "aliasmatch" | "scriptalias" | "scriptaliasmatch" => {
+                        return Err(format!("`{}` is not followed yet", d.name))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let path = super::nginx::normalize_uri(self.req.path())
+            .ok_or_else(|| "the path is not one Apache maps (400)".to_string())?;
+        self.serve(root, vhost, &path, 0)
+    }
+
+    /// The `<VirtualHost>` that serves the request, `None` for the main server.
+    fn select_vhost(&mut self, root: ScopeId) -> Res<Option<ScopeId>> {
+        let a = self.apache;
+        let vhosts: Vec<ScopeId> = (0..a.scopes.len())
+            .filter(|i| {
+                a.scope(*i)
+                    .is_some_and(|s| s.kind == ScopeKind::VirtualHost)
+                    && a.root_of(*i) == Some(root)
+            })
+            .collect();
+        let listens: Vec<&Directive> = a
+            .directives_in(root)
+            .into_iter()
+            .filter(|d| d.key == "listen")
+            .collect();
+        let port_of = |text: &str| -> Option<u16> {
+            let t = text.rsplit(':').next()?;
+            t.parse().ok()
+        };
+        let port = match self.req.port {
+            Some(p) => p,
+            None => listens
+                .iter()
+                .find_map(|d| d.args.first().and_then(|w| port_of(&w.text)))
+                .ok_or_else(|| "no Listen in the config".to_string())?,
+        };
+        if let Some(l) = listens
+            .iter()
+            .find(|d| d.args.first().and_then(|w| port_of(&w.text)) == Some(port))
+        {
+            self.step(l.span, format!("listens on port {port}"));
+        } else {
+            return Err(format!("Apache does not listen on port {port}"));
+        }
+        if vhosts.is_empty() {
+            return Ok(None);
+        }
+        let matching: Vec<ScopeId> = vhosts
+            .iter()
+            .copied()
+            .filter(|v| {
+                a.scope(*v).and_then(|s| s.head.as_ref()).is_some_and(|h| {
+                    h.args
+                        .iter()
+                        .any(|w| port_of(&w.text).is_none_or(|p| p == port))
+                })
+            })
+            .collect();
+        let Some(first) = matching.first().copied() else {
+            return Ok(None);
+        };
+        let host = self.req.host();
+        let mut chosen = first;
+        if let Some(host) = host {
+            for v in &matching {
+                let names: Vec<String> = a
+                    .directives_in(*v)
+                    .into_iter()
+                    .filter(|d| d.key == "servername" || d.key == "serveralias")
+                    .flat_map(|d| d.args.iter().map(|w| w.text.to_ascii_lowercase()))
+                    .map(|n| n.split(':').next().unwrap_or("").to_string())
+                    .collect();
+                let hit = names.iter().any(|n| {
+                    if n.contains(['*', '?']) {
+                        glob::Pattern::new(n).is_ok_and(|p| p.matches(&host))
+                    } else {
+                        *n == host
+                    }
+                });
+                if hit {
+                    chosen = *v;
+                    break;
+                }
+            }
+        }
+        let span = a
+            .scope(chosen)
+            .and_then(|s| s.head.as_ref())
+            .map_or(Span::default(), |h| h.open_span);
+        self.step(span, "the virtual host that serves the request");
+        Ok(Some(chosen))
+    }
+
+    /// Map the URL path to a file and run the per-directory phases; `depth` counts
+    /// subrequests (DirectoryIndex).
+    fn serve(
+        &mut self,
+        root: ScopeId,
+        vhost: Option<ScopeId>,
+        path: &str,
+        depth: usize,
+    ) -> Res<(u16, Option<String>)> {
+        if depth > 4 {
+            return Err("too many subrequests".into());
+        }
+        let a = self.apache;
+        let server_scopes: Vec<ScopeId> = std::iter::once(root).chain(vhost).collect();
+        // Alias, then DocumentRoot.
+        let mut server_file: Option<PathBuf> = None;
+        for s in &server_scopes {
+            for d in a.directives_in(*s).into_iter().filter(|d| d.key == "alias") {
+                let (Some(fake), Some(real)) = (d.args.first(), d.args.get(1)) else {
+                    continue;
+                };
+                if let Some(rest) = alias_rest(&fake.text, path) {
+                    self.step(d.span, "this Alias maps the URL");
+                    server_file = Some(PathBuf::from(format!("{}{rest}", real.text)));
+                }
+            }
+        }
+        let server_file = match server_file {
+            Some(f) => f,
+            None => {
+                let docroot = server_scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| a.last_in(*s, "documentroot"))
+                    .ok_or_else(|| "no DocumentRoot in the config".to_string())?;
+                let r = docroot.args.first().map_or("", |w| w.text.as_str());
+                if r.contains('$') {
+                    return Err("the DocumentRoot uses a variable".into());
+                }
+                self.step(docroot.span, "the URL maps under this DocumentRoot");
+                PathBuf::from(format!("{}{path}", r.trim_end_matches('/')))
+            }
+        };
+        // Walk the path on disk: the deepest existing part decides the directory.
+        let (dir, file_name, kind) = self.walk(&server_file)?;
+        let sections = self.sections(&server_scopes, vhost, &dir, file_name.as_deref(), path)?;
+        // A .htaccess Apache reads but cannot parse: 500 for every request.
+        for s in &sections {
+            let Some(sc) = a.scope(*s) else { continue };
+            if sc.kind != ScopeKind::Htaccess {
+                continue;
+            }
+            let nonfatal = a
+                .htaccess
+                .iter()
+                .find(|h| h.scope == *s)
+                .and_then(|h| a.allow_override_words(h))
+                .is_none_or(|w| w.iter().any(|w| w.starts_with("nonfatal")));
+            if nonfatal {
+                return Err(
+                    "a .htaccess read with AllowOverride Nonfatal (skipped lines are not modelled)"
+                        .into(),
+                );
+            }
+            if let Some(f) = self.findings.iter().find(|f| {
+                HTACCESS_500.contains(&f.code)
+                    && f.primary.as_ref().is_some_and(|p| p.span.file == sc.file)
+            }) {
+                let span = f.primary.as_ref().map_or(Span::default(), |p| p.span);
+                self.step(
+                    span,
+                    format!("Apache cannot use this .htaccess ({})", f.code),
+                );
+                self.fix = Some(format!("fix what {} reports here", f.code));
+                return Ok((500, None));
+            }
+        }
+        if let Some(status) = self.auth(&sections)? {
+            return self.error_document(&sections, status);
+        }
+        match kind {
+            Kind::Missing => self.error_document(&sections, 404),
+            Kind::File => Ok((self.method_status(), None)),
+            Kind::Dir if !path.ends_with('/') => Ok((301, Some(format!("{path}/")))),
+            Kind::Dir => {
+                let names: Vec<String> = match sections
+                    .iter()
+                    .rev()
+                    .find_map(|s| a.last_in(*s, "directoryindex"))
+                {
+                    Some(d) => d.args.iter().map(|w| w.text.clone()).collect(),
+                    None => vec!["index.html".into()],
+                };
+                let local_dir = self.local(&server_file)?;
+                for n in names {
+                    if n.eq_ignore_ascii_case("disabled") {
+                        break;
+                    }
+                    if n.starts_with('/') || n.contains('$') {
+                        return Err("a DirectoryIndex with a path is not followed".into());
+                    }
+                    let candidate = local_dir.join(&n);
+                    if self.fs.exists(&candidate) && !self.fs.is_dir(&candidate) {
+                        return self.serve(root, vhost, &format!("{path}{n}"), depth + 1);
+                    }
+                }
+                if self
+                    .apache
+                    .modules_for(root)
+                    .is_none_or(|m| m.has("autoindex_module") != Some(false))
+                {
+                    return Err("mod_autoindex may list the directory".into());
+                }
+                self.error_document(&sections, 404)
+            }
+        }
+    }
+
+    fn method_status(&self) -> u16 {
+        match self.req.method.as_str() {
+            "GET" | "HEAD" | "POST" | "OPTIONS" => 200,
+            _ => 405,
+        }
+    }
+
+    fn error_document(&mut self, sections: &[ScopeId], status: u16) -> Res<(u16, Option<String>)> {
+        let code = status.to_string();
+        for s in sections.iter().rev() {
+            let found = self.apache.directives_in(*s).into_iter().rev().find(|d| {
+                d.key == "errordocument" && d.args.first().is_some_and(|w| w.text == code)
+            });
+            if let Some(d) = found {
+                self.step(d.span, format!("ErrorDocument {code}"));
+                return Err(format!("an ErrorDocument for {code} is not followed yet"));
+            }
+        }
+        Ok((status, None))
+    }
+
+    fn local(&self, server: &Path) -> Res<PathBuf> {
+        self.maps
+            .to_local(server, self.fs)
+            .ok_or_else(|| format!("`{}` is not in the input", server.display()))
+    }
+
+    /// The directory the request lands in, the file name (if it names a file), and what
+    /// is there.
+    fn walk(&self, server_file: &Path) -> Res<(PathBuf, Option<String>, Kind)> {
+        // The deepest existing ancestor, on the local side.
+        let mut cur = server_file.to_path_buf();
+        let mut missing = false;
+        for _ in 0..256 {
+            if let Some(local) = self.maps.to_local(&cur, self.fs) {
+                if self.fs.is_dir(&local) {
+                    if missing || cur == server_file {
+                        let kind = if missing { Kind::Missing } else { Kind::Dir };
+                        // A missing name in an existing directory.
+                        return Ok((cur, None, kind));
+                    }
+                    return Ok((cur, None, Kind::Dir));
+                }
+                if self.fs.exists(&local) {
+                    if cur != server_file {
+                        // PATH_INFO on a static file: 404.
+                        let dir = cur.parent().map(Path::to_path_buf).unwrap_or_default();
+                        return Ok((dir, None, Kind::Missing));
+                    }
+                    let dir = cur.parent().map(Path::to_path_buf).unwrap_or_default();
+                    let name = cur.file_name().map(|n| n.to_string_lossy().into_owned());
+                    return Ok((dir, name, Kind::File));
+                }
+            }
+            missing = true;
+            match cur.parent() {
+                Some(p) if p != cur => cur = p.to_path_buf(),
+                _ => break,
+            }
+        }
+        Err(format!("`{}` is not in the input", server_file.display()))
+    }
+
+    /// The sections that apply, in merge order.
+    fn sections(
+        &mut self,
+        server_scopes: &[ScopeId],
+        vhost: Option<ScopeId>,
+        dir: &Path,
+        file_name: Option<&str>,
+        url: &str,
+    ) -> Res<Vec<ScopeId>> {
+        let a = self.apache;
+        let chain = a.chain_for_dir(dir, vhost);
+        for h in &a.htaccess {
+            if matches!(h.context, HtaccessContext::Unknown) && dir.starts_with(&h.server_dir) {
+                return Err("a .htaccess on the way has no known server config".into());
+            }
+        }
+        let mut out: Vec<ScopeId> = server_scopes.to_vec();
+        out.extend(chain.scopes.iter().copied());
+        let in_play = |id: ScopeId, out: &[ScopeId]| -> bool {
+            // Sections directly in the server, the vhost, or a section already applied.
+            let mut cur = a.real_parent(id);
+            for _ in 0..64 {
+                match cur {
+                    Some(p) if out.contains(&p) => return true,
+                    Some(p) => {
+                        let k = a.scope(p).map(|s| s.kind);
+                        if k == Some(ScopeKind::VirtualHost) || k == Some(ScopeKind::Server) {
+                            return false;
+                        }
+                        cur = a.real_parent(p);
+                    }
+                    None => return false,
+                }
+            }
+            false
+        };
+        let mut files = Vec::new();
+        let mut locations = Vec::new();
+        for (i, s) in a.scopes.iter().enumerate() {
+            match s.kind {
+                ScopeKind::Files | ScopeKind::FilesMatch if in_play(i, &out) => {
+                    let Some(name) = file_name else { continue };
+                    if files_match(a, i, name)? {
+                        files.push(i);
+                    }
+                }
+                ScopeKind::Location | ScopeKind::LocationMatch
+                    if a.real_parent(i).is_some_and(|p| server_scopes.contains(&p)) =>
+                {
+                    let args: Vec<&str> = s
+                        .head
+                        .as_ref()
+                        .map(|h| h.args.iter().map(|w| w.text.as_str()).collect())
+                        .unwrap_or_default();
+                    let hit = match (s.kind, args.as_slice()) {
+                        (ScopeKind::LocationMatch, ["~", re, ..])
+                        | (ScopeKind::LocationMatch, [re, ..]) => crate::model::pcre::compile(
+                            re,
+                            crate::model::pcre::Flavor::Apache,
+                            false,
+                        )
+                        .ok()
+                        .and_then(|r| r.is_match(url.as_bytes()).ok())
+                        .ok_or_else(|| "a LocationMatch regex cannot be evaluated".to_string())?,
+                        (_, [p, ..]) if p.contains(['*', '?', '[']) => {
+                            return Err("a wildcard <Location> is not evaluated".into())
+                        }
+                        (_, [p, ..]) => location_prefix(p, url),
+                        _ => false,
+                    };
+                    if hit {
+                        locations.push(i);
+                    }
+                }
+                ScopeKind::DirectoryMatch | ScopeKind::If | ScopeKind::ElseIf | ScopeKind::Else
+                    if (in_play(i, &out)
+                        || a.real_parent(i).is_some_and(|p| server_scopes.contains(&p)))
+                        && a.has_authz(i) =>
+                {
+                    return Err(
+                        "a <DirectoryMatch> or <If> with access settings is not evaluated yet"
+                            .into(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        out.extend(files);
+        out.extend(locations);
+        Ok(out)
+    }
+
+    /// Access, authentication and authorization: `Some(status)` when the request stops.
+    fn auth(&mut self, sections: &[ScopeId]) -> Res<Option<u16>> {
+        let a = self.apache;
+        for s in sections {
+            for d in a.directives_in(*s) {
+                if matches!(
+                    d.key.as_str(),
+                    "order" | "allow" | "deny" | "satisfy" | "authmerging" | "dav"
+                ) {
+                    return Err(format!("`{}` is not evaluated yet", d.name));
+                }
+                if d.key == "rewriteengine"
+                    && d.args
+                        .first()
+                        .is_some_and(|w| w.text.eq_ignore_ascii_case("on"))
+                    && !a.rewrites(*s).rules.is_empty()
+                {
+                    return Err("per-directory mod_rewrite rules are not followed yet".into());
+                }
+            }
+        }
+        // AuthMerging Off: the last section holding any Require logic decides.
+        let source = sections.iter().rev().copied().find(|s| has_require(a, *s));
+        let Some(source) = source else {
+            return Ok(None);
+        };
+        let userless = self.eval(source, None, true)?;
+        match userless {
+            Authz::Granted | Authz::Neutral => return Ok(None),
+            Authz::Denied => {
+                self.note_require(source, "refuses this request");
+                return Ok(Some(403));
+            }
+            Authz::DeniedNoUser => self.note_require(source, "needs an authenticated user"),
+        }
+        let last = |key: &str| sections.iter().rev().find_map(|s| a.last_in(*s, key));
+        let Some(auth_type) = last("authtype") else {
+            return Ok(Some(500)); // AH01796: AuthType not set
+        };
+        let t = auth_type
+            .args
+            .first()
+            .map_or("", |w| w.text.as_str())
+            .to_ascii_lowercase();
+        if t != "basic" {
+            return Err(format!("AuthType {t} is not followed yet"));
+        }
+        self.step(auth_type.span, "Basic authentication");
+        let Some(name) = last("authname") else {
+            return Ok(Some(500));
+        };
+        let realm = name.args.first().map_or(String::new(), |w| w.text.clone());
+        self.challenge = Some(format!("Basic realm=\"{realm}\""));
+        if let Some(p) = last("authbasicprovider") {
+            if !p.args.iter().all(|w| w.text.eq_ignore_ascii_case("file")) {
+                return Err("an AuthBasicProvider other than file".into());
+            }
+        }
+        let Some((user, password)) = self.req.credentials.clone() else {
+            self.fix = Some("send credentials of a user in the AuthUserFile".into());
+            return Ok(Some(401));
+        };
+        let Some(file) = last("authuserfile") else {
+            return Ok(Some(500)); // AH01619
+        };
+        let Some(arg) = file.args.first() else {
+            return Ok(Some(500));
+        };
+        self.password_file = Some(arg.text.clone());
+        let r = self
+            .model
+            .password_refs
+            .iter()
+            .find(|r| r.server == Server::Apache && r.span == arg.span)
+            .ok_or_else(|| "the AuthUserFile is not in the input".to_string())?;
+        if r.missing {
+            self.step(file.span, "this password file does not exist (AH01620)");
+            return Ok(Some(500));
+        }
+        let fid = r
+            .file
+            .ok_or_else(|| format!("`{}` is not in the input", r.server_path.display()))?;
+        if let Some(ra) = crate::model::accounts::run_as(self.model, r) {
+            let ids = self
+                .model
+                .accounts
+                .get(&(ra.user, ra.group))
+                .cloned()
+                .flatten();
+            let access = self
+                .model
+                .password_files
+                .get(&fid)
+                .and_then(|pf| pf.access.clone());
+            if let (Some(ids), Some(access)) = (ids, access) {
+                if access.blocked_for(&ids).is_some() {
+                    self.step(
+                        file.span,
+                        "the server cannot read this password file (AH01620)",
+                    );
+                    return Ok(Some(500));
+                }
+            }
+        }
+        let text = self.model.sources.get(fid).map_or("", |f| f.text.as_str());
+        match find_user(text, Server::Apache, &user) {
+            UserLookup::NotFound => {
+                self.user = Some(UserCheck::UnknownUser);
+                self.step(file.span, format!("no entry for user `{user}` (AH01618)"));
+                return Ok(Some(401));
+            }
+            UserLookup::Found { line, hash } => match verify(Server::Apache, &hash, &password) {
+                Verdict::Match => {
+                    self.user = Some(UserCheck::Match);
+                    self.step(
+                        file.span,
+                        format!("`{user}` (line {line}): the password matches"),
+                    );
+                }
+                Verdict::Mismatch => {
+                    self.user = Some(UserCheck::Mismatch);
+                    self.step(
+                        file.span,
+                        format!("`{user}` (line {line}): the password does not match (AH01617)"),
+                    );
+                    return Ok(Some(401));
+                }
+                Verdict::Unverifiable(why) => {
+                    self.user = Some(UserCheck::Unverifiable(why.clone()));
+                    return Err(format!("the hash of `{user}` cannot be computed: {why}"));
+                }
+            },
+        }
+        match self.eval(source, Some(&user), true)? {
+            Authz::Granted => Ok(None),
+            _ => {
+                self.note_require(source, format!("does not let `{user}` in (AH01631)"));
+                Ok(Some(401))
+            }
+        }
+    }
+
+    fn note_require(&mut self, source: ScopeId, what: impl Into<String>) {
+        let span = self
+            .apache
+            .directives_in(source)
+            .into_iter()
+            .rev()
+            .find(|d| d.key == "require")
+            .map(|d| d.span)
+            .or_else(|| {
+                self.apache
+                    .scope(source)
+                    .and_then(|s| s.head.as_ref())
+                    .map(|h| h.open_span)
+            })
+            .unwrap_or_default();
+        self.step(span, format!("this Require {}", what.into()));
+    }
+
+    /// Evaluate the Require logic of a section (an implicit RequireAny over its Require
+    /// lines and containers).
+    fn eval(&self, scope: ScopeId, user: Option<&str>, any: bool) -> Res<Authz> {
+        let a = self.apache;
+        let Some(s) = a.scope(scope) else {
+            return Ok(Authz::Neutral);
+        };
+        let mut results = Vec::new();
+        for item in &s.items {
+            match item {
+                Item::Directive(d) if d.key == "require" => results.push(self.require(d, user)?),
+                Item::Scope(c) => {
+                    let Some(cs) = a.scope(*c) else { continue };
+                    let key = cs.head.as_ref().map_or("", |h| h.key.as_str());
+                    match key {
+                        "requireall" => results.push(self.eval(*c, user, false)?),
+                        "requireany" => results.push(self.eval(*c, user, true)?),
+                        "requirenone" => {
+                            let r = self.eval(*c, user, true)?;
+                            results.push(match r {
+                                Authz::Granted => Authz::Denied,
+                                Authz::Denied => Authz::Neutral,
+                                other => other,
+                            });
+                        }
+                        _ if cs.kind == ScopeKind::Conditional => {
+                            results.push(self.eval(*c, user, any)?)
+                        }
+                        _ if matches!(cs.kind, ScopeKind::Limit | ScopeKind::LimitExcept) => {
+                            let methods: Vec<String> = cs
+                                .head
+                                .as_ref()
+                                .map(|h| {
+                                    h.args.iter().map(|w| w.text.to_ascii_uppercase()).collect()
+                                })
+                                .unwrap_or_default();
+                            let m = self.req.method.as_str();
+                            let listed = methods
+                                .iter()
+                                .any(|x| x == m || (m == "HEAD" && x == "GET"));
+                            let applies = (cs.kind == ScopeKind::Limit) == listed;
+                            if applies {
+                                results.push(self.eval(*c, user, any)?);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(combine(&results, any))
+    }
+
+    fn require(&self, d: &Directive, user: Option<&str>) -> Res<Authz> {
+        let words: Vec<&str> = d.args.iter().map(|w| w.text.as_str()).collect();
+        let (negated, words) = match words.split_first() {
+            Some((n, rest)) if n.eq_ignore_ascii_case("not") => (true, rest),
+            _ => (false, words.as_slice()),
+        };
+        let Some((kind, rest)) = words.split_first() else {
+            return Err("an empty Require".into());
+        };
+        let r = match kind.to_ascii_lowercase().as_str() {
+            "all" => match rest.first().map(|w| w.to_ascii_lowercase()) {
+                Some(w) if w == "granted" => Authz::Granted,
+                Some(w) if w == "denied" => Authz::Denied,
+                _ => return Err("Require all with an unknown argument".into()),
+            },
+            "valid-user" => match user {
+                Some(_) => Authz::Granted,
+                None => Authz::DeniedNoUser,
+            },
+            "user" => match user {
+                Some(u) if rest.contains(&u) => Authz::Granted,
+                Some(_) => Authz::Denied,
+                None => Authz::DeniedNoUser,
+            },
+            "method" => {
+                if rest
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(&self.req.method))
+                {
+                    Authz::Granted
+                } else {
+                    Authz::Denied
+                }
+            }
+            "local" => match self.req.client {
+                Some(c) if c.is_loopback() => Authz::Granted,
+                Some(_) => Authz::Denied,
+                None => return Err("Require local needs the client address (--client)".into()),
+            },
+            "ip" => match self.req.client {
+                Some(c) => {
+                    if rest.iter().any(|net| ip_matches(net, c)) {
+                        Authz::Granted
+                    } else {
+                        Authz::Denied
+                    }
+                }
+                None => return Err("Require ip needs the client address (--client)".into()),
+            },
+            other => return Err(format!("Require {other} is not evaluated yet")),
+        };
+        Ok(match (negated, r) {
+            (false, r) => r,
+            (true, Authz::Granted) => Authz::Denied,
+            (true, Authz::Denied) => Authz::Neutral,
+            (true, other) => other,
+        })
+    }
+}
+
+/// Combine results as RequireAny (`any`) or RequireAll does.
+fn combine(results: &[Authz], any: bool) -> Authz {
+    let real: Vec<Authz> = results
+        .iter()
+        .copied()
+        .filter(|r| *r != Authz::Neutral)
+        .collect();
+    if real.is_empty() {
+        return Authz::Neutral;
+    }
+    if any {
+        if real.contains(&Authz::Granted) {
+            Authz::Granted
+        } else if real.contains(&Authz::DeniedNoUser) {
+            Authz::DeniedNoUser
+        } else {
+            Authz::Denied
+        }
+    } else if real.contains(&Authz::Denied) {
+        Authz::Denied
+    } else if real.contains(&Authz::DeniedNoUser) {
+        Authz::DeniedNoUser
+    } else {
+        Authz::Granted
+    }
+}
+
+fn has_require(a: &ApacheModel, s: ScopeId) -> bool {
+    a.scope(s).is_some_and(|sc| {
+        sc.items.iter().any(|i| match i {
+            Item::Directive(d) => d.key == "require",
+            Item::Scope(c) => a.scope(*c).is_some_and(|cs| {
+                cs.head.as_ref().is_some_and(|h| {
+                    matches!(h.key.as_str(), "requireall" | "requireany" | "requirenone")
+                }) || (matches!(
+                    cs.kind,
+                    ScopeKind::Conditional | ScopeKind::Limit | ScopeKind::LimitExcept
+                ) && has_require(a, *c))
+            }),
+        })
+    })
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    File,
+    Dir,
+    Missing,
+}
+
+/// mod_alias: the rest of the URL after an `Alias` prefix, when it matches at a segment
+/// boundary (a trailing `/` on the alias must be in the URL too).
+fn alias_rest<'u>(fake: &str, url: &'u str) -> Option<&'u str> {
+    let rest = url.strip_prefix(fake)?;
+    if fake.ends_with('/') || rest.is_empty() || rest.starts_with('/') {
+        Some(rest)
+    } else {
+        None
+    }
+}
+
+/// `<Location /p>` covers `/p`, `/p/...`; not `/pother`.
+fn location_prefix(loc: &str, url: &str) -> bool {
+    if loc == "/" {
+        return true;
+    }
+    match url.strip_prefix(loc) {
+        Some(rest) => loc.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+fn files_match(a: &ApacheModel, id: ScopeId, name: &str) -> Res<bool> {
+    let Some(s) = a.scope(id) else {
+        return Ok(false);
+    };
+    let args: Vec<&str> = s
+        .head
+        .as_ref()
+        .map(|h| h.args.iter().map(|w| w.text.as_str()).collect())
+        .unwrap_or_default();
+    match (s.kind, args.as_slice()) {
+        (ScopeKind::FilesMatch, ["~", re, ..]) | (ScopeKind::FilesMatch, [re, ..]) => {
+            crate::model::pcre::compile(re, crate::model::pcre::Flavor::Apache, false)
+                .ok()
+                .and_then(|r| r.is_match(name.as_bytes()).ok())
+                .ok_or_else(|| "a FilesMatch regex cannot be evaluated".into())
+        }
+        (ScopeKind::Files, [p, ..]) => {
+            Ok(glob::Pattern::new(p).map_or(*p == name, |g| g.matches(name)))
+        }
+        _ => Ok(false),
+    }
+}
+
+/// `Require ip` forms: a full or partial address (`10.1`), or CIDR.
+fn ip_matches(net: &str, client: std::net::IpAddr) -> bool {
+    if net.contains('/') || net.parse::<std::net::IpAddr>().is_ok() {
+        return super::nginx::cidr_contains(net, client);
+    }
+    // A partial IPv4 address: `10.1` covers 10.1.x.x.
+    let c = client.to_string();
+    c.starts_with(&format!("{}.", net.trim_end_matches('.')))
+}
