@@ -42,6 +42,8 @@ struct Ap<'m> {
     maps: &'m PathMap,
     fs: &'m dyn Fs,
     req: &'m Request,
+    /// The sections of the request being resolved.
+    current_sections: Vec<ScopeId>,
     steps: Vec<Step>,
     challenge: Option<String>,
     password_file: Option<String>,
@@ -64,6 +66,7 @@ pub fn resolve(
         maps,
         fs,
         req,
+        current_sections: Vec::new(),
         steps: Vec::new(),
         challenge: None,
         password_file: None,
@@ -506,11 +509,12 @@ impl<'m> Ap<'m> {
     /// Access, authentication and authorization: `Some(status)` when the request stops.
     fn auth(&mut self, sections: &[ScopeId]) -> Res<Option<u16>> {
         let a = self.apache;
+        self.current_sections = sections.to_vec();
         for s in sections {
             for d in a.directives_in(*s) {
                 if matches!(
                     d.key.as_str(),
-                    "order" | "allow" | "deny" | "satisfy" | "authmerging" | "dav"
+                    "order" | "allow" | "deny" | "satisfy" | "dav"
                 ) {
                     return Err(format!("`{}` is not evaluated yet", d.name));
                 }
@@ -524,12 +528,32 @@ impl<'m> Ap<'m> {
                 }
             }
         }
-        // AuthMerging Off: the last section holding any Require logic decides.
-        let source = sections.iter().rev().copied().find(|s| has_require(a, *s));
-        let Some(source) = source else {
+        // The Require logic along the merge: a section with Require replaces what came
+        // before (AuthMerging Off), or joins it with And / Or.
+        let mut logic: Option<Logic> = None;
+        for sid in sections {
+            if !has_require(a, *sid) {
+                continue;
+            }
+            let merging = a
+                .last_in(*sid, "authmerging")
+                .and_then(|d| d.args.first())
+                .map(|w| w.text.to_ascii_lowercase());
+            logic = Some(match (merging.as_deref(), logic.take()) {
+                (Some("and"), Some(prev)) => {
+                    Logic::All(Box::new(prev), Box::new(Logic::Section(*sid)))
+                }
+                (Some("or"), Some(prev)) => {
+                    Logic::Any(Box::new(prev), Box::new(Logic::Section(*sid)))
+                }
+                _ => Logic::Section(*sid),
+            });
+        }
+        let Some(logic) = logic else {
             return Ok(None);
         };
-        let userless = self.eval(source, None, true)?;
+        let source = logic.last_section();
+        let userless = self.eval_logic(&logic, None)?;
         match userless {
             Authz::Granted | Authz::Neutral => return Ok(None),
             Authz::Denied => {
@@ -547,6 +571,34 @@ impl<'m> Ap<'m> {
             .first()
             .map_or("", |w| w.text.as_str())
             .to_ascii_lowercase();
+        let module = match t.as_str() {
+            "basic" => "auth_basic_module",
+            "digest" => "auth_digest_module",
+            "form" => "auth_form_module",
+            _ => "",
+        };
+        let root = sections.first().copied().unwrap_or(0);
+        let loaded = a.modules_for(root).and_then(|m| m.has(module));
+        if module.is_empty() || loaded == Some(false) {
+            self.step(
+                auth_type.span,
+                "no loaded module handles this AuthType (AH01796)",
+            );
+            return Ok(Some(500));
+        }
+        if loaded.is_none() {
+            return Err("whether the AuthType's module is loaded is not known".into());
+        }
+        if t == "digest" {
+            let Some(name) = last("authname") else {
+                return Ok(Some(500));
+            };
+            let realm = name.args.first().map_or(String::new(), |w| w.text.clone());
+            self.step(auth_type.span, "Digest authentication");
+            self.challenge = Some(format!("Digest realm=\"{realm}\""));
+            // `why` sends no Digest answer: a Basic header is not one.
+            return Ok(Some(401));
+        }
         if t != "basic" {
             return Err(format!("AuthType {t} is not followed yet"));
         }
@@ -636,13 +688,66 @@ impl<'m> Ap<'m> {
                 }
             },
         }
-        match self.eval(source, Some(&user), true)? {
+        match self.eval_logic(&logic, Some(&user))? {
             Authz::Granted => Ok(None),
             _ => {
                 self.note_require(source, format!("does not let `{user}` in (AH01631)"));
                 Ok(Some(401))
             }
         }
+    }
+
+    /// The groups the AuthGroupFile in effect where `d` stands gives `user`.
+    fn groups_of(&mut self, d: &Directive, user: &str) -> Res<Vec<String>> {
+        let a = self.apache;
+        let file = self
+            .current_sections
+            .iter()
+            .rev()
+            .find_map(|s| a.last_in(*s, "authgroupfile"))
+            .ok_or_else(|| "Require group without an AuthGroupFile".to_string())?;
+        let arg = file
+            .args
+            .first()
+            .ok_or_else(|| "AuthGroupFile without a path".to_string())?;
+        let r = self
+            .model
+            .password_refs
+            .iter()
+            .find(|r| r.server == Server::Apache && r.span == arg.span)
+            .ok_or_else(|| "the AuthGroupFile is not in the input".to_string())?;
+        if r.missing {
+            self.step(file.span, "this group file does not exist (AH01664)");
+            return Ok(Vec::new());
+        }
+        let fid = r
+            .file
+            .ok_or_else(|| format!("`{}` is not in the input", r.server_path.display()))?;
+        let text = self.model.sources.get(fid).map_or("", |f| f.text.as_str());
+        let mut groups = Vec::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') {
+                continue;
+            }
+            if let Some((g, members)) = line.split_once(':') {
+                if members.split_whitespace().any(|m| m == user) {
+                    groups.push(g.trim().to_string());
+                }
+            }
+        }
+        self.step(
+            d.span,
+            format!(
+                "`{user}` is in: {}",
+                if groups.is_empty() {
+                    "no group".to_string()
+                } else {
+                    groups.join(", ")
+                }
+            ),
+        );
+        Ok(groups)
     }
 
     fn note_require(&mut self, source: ScopeId, what: impl Into<String>) {
@@ -663,9 +768,25 @@ impl<'m> Ap<'m> {
         self.step(span, format!("this Require {}", what.into()));
     }
 
+    fn eval_logic(&mut self, logic: &Logic, user: Option<&str>) -> Res<Authz> {
+        match logic {
+            Logic::Section(s) => self.eval(*s, user, true),
+            Logic::All(a, b) => {
+                let x = self.eval_logic(a, user)?;
+                let y = self.eval_logic(b, user)?;
+                Ok(combine(&[x, y], false))
+            }
+            Logic::Any(a, b) => {
+                let x = self.eval_logic(a, user)?;
+                let y = self.eval_logic(b, user)?;
+                Ok(combine(&[x, y], true))
+            }
+        }
+    }
+
     /// Evaluate the Require logic of a section (an implicit RequireAny over its Require
     /// lines and containers).
-    fn eval(&self, scope: ScopeId, user: Option<&str>, any: bool) -> Res<Authz> {
+    fn eval(&mut self, scope: ScopeId, user: Option<&str>, any: bool) -> Res<Authz> {
         let a = self.apache;
         let Some(s) = a.scope(scope) else {
             return Ok(Authz::Neutral);
@@ -717,7 +838,7 @@ impl<'m> Ap<'m> {
         Ok(combine(&results, any))
     }
 
-    fn require(&self, d: &Directive, user: Option<&str>) -> Res<Authz> {
+    fn require(&mut self, d: &Directive, user: Option<&str>) -> Res<Authz> {
         let words: Vec<&str> = d.args.iter().map(|w| w.text.as_str()).collect();
         let (negated, words) = match words.split_first() {
             Some((n, rest)) if n.eq_ignore_ascii_case("not") => (true, rest),
@@ -740,6 +861,17 @@ impl<'m> Ap<'m> {
                 Some(u) if rest.contains(&u) => Authz::Granted,
                 Some(_) => Authz::Denied,
                 None => Authz::DeniedNoUser,
+            },
+            "group" => match user {
+                None => Authz::DeniedNoUser,
+                Some(u) => {
+                    let groups = self.groups_of(d, u)?;
+                    if rest.iter().any(|g| groups.iter().any(|x| x == g)) {
+                        Authz::Granted
+                    } else {
+                        Authz::Denied
+                    }
+                }
             },
             "method" => {
                 if rest
@@ -818,6 +950,23 @@ fn has_require(a: &ApacheModel, s: ScopeId) -> bool {
             }),
         })
     })
+}
+
+/// The Require logic along the merge (`AuthMerging`).
+enum Logic {
+    Section(ScopeId),
+    All(Box<Logic>, Box<Logic>),
+    Any(Box<Logic>, Box<Logic>),
+}
+
+impl Logic {
+    /// The section that closes the merge (for labels).
+    fn last_section(&self) -> ScopeId {
+        match self {
+            Logic::Section(s) => *s,
+            Logic::All(_, b) | Logic::Any(_, b) => b.last_section(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
