@@ -512,10 +512,7 @@ impl<'m> Ap<'m> {
         self.current_sections = sections.to_vec();
         for s in sections {
             for d in a.directives_in(*s) {
-                if matches!(
-                    d.key.as_str(),
-                    "order" | "allow" | "deny" | "satisfy" | "dav"
-                ) {
+                if matches!(d.key.as_str(), "dav") {
                     return Err(format!("`{}` is not evaluated yet", d.name));
                 }
                 if d.key == "rewriteengine"
@@ -527,6 +524,38 @@ impl<'m> Ap<'m> {
                     return Err("per-directory mod_rewrite rules are not followed yet".into());
                 }
             }
+        }
+        // mod_access_compat has no merger: the last section that writes any of its
+        // directives brings its whole configuration (Order, Allow, Deny, Satisfy).
+        let compat_keys = ["order", "allow", "deny", "satisfy"];
+        for sid in sections {
+            let in_limit = a.scope(*sid).is_some_and(|sc| {
+                sc.items.iter().any(|i| match i {
+                    Item::Scope(c) => a.scope(*c).is_some_and(|cs| {
+                        matches!(cs.kind, ScopeKind::Limit | ScopeKind::LimitExcept)
+                            && cs.items.iter().any(|i| matches!(i, Item::Directive(d) if compat_keys.contains(&d.key.as_str())))
+                    }),
+                    _ => false,
+                })
+            });
+            if in_limit {
+                return Err("Order/Allow/Deny inside <Limit> are not evaluated yet".into());
+            }
+        }
+        let compat = sections.iter().rev().copied().find(|sid| {
+            a.directives_in(*sid)
+                .iter()
+                .any(|d| compat_keys.contains(&d.key.as_str()))
+        });
+        let (satisfy_any, host_ok) = match compat {
+            None => (false, true),
+            Some(sid) => self.host_check(sid)?,
+        };
+        if satisfy_any && host_ok {
+            return Ok(None);
+        }
+        if !satisfy_any && !host_ok {
+            return Ok(Some(403));
         }
         // The Require logic along the merge: a section with Require replaces what came
         // before (AuthMerging Off), or joins it with And / Or.
@@ -766,6 +795,104 @@ impl<'m> Ap<'m> {
             })
             .unwrap_or_default();
         self.step(span, format!("this Require {}", what.into()));
+    }
+
+    /// mod_access_compat's host check for the section that configures it: `(Satisfy Any,
+    /// the client passes Order/Allow/Deny)`.
+    fn host_check(&mut self, sid: ScopeId) -> Res<(bool, bool)> {
+        let a = self.apache;
+        let ds = a.directives_in(sid);
+        let mut satisfy_any = false;
+        let mut order = "deny,allow".to_string();
+        let mut allows = Vec::new();
+        let mut denys = Vec::new();
+        for d in &ds {
+            let words: Vec<String> = d.args.iter().map(|w| w.text.to_ascii_lowercase()).collect();
+            match d.key.as_str() {
+                "satisfy" => satisfy_any = words.first().is_some_and(|w| w == "any"),
+                "order" => order = words.concat().replace(' ', ""),
+                "allow" | "deny" => {
+                    let Some(("from", hosts)) = words.split_first().map(|(f, r)| (f.as_str(), r))
+                    else {
+                        return Err(format!("`{}` without `from`", d.name));
+                    };
+                    let list = if d.key == "allow" {
+                        &mut allows
+                    } else {
+                        &mut denys
+                    };
+                    for h in hosts {
+                        list.push((h.clone(), d.span));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let client = self.req.client;
+        let matches = |list: &[(String, Span)]| -> Res<Option<Span>> {
+            for (h, span) in list {
+                let hit = if h == "all" {
+                    true
+                } else if h.starts_with("env=") {
+                    return Err("Allow/Deny from env= is not evaluated".into());
+                } else if h
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '/' || c == ':')
+                {
+                    match client {
+                        Some(c) => {
+                            let net = match h.split_once('/') {
+                                Some((addr, mask)) if mask.contains('.') => {
+                                    let bits: u32 = mask
+                                        .split('.')
+                                        .filter_map(|o| o.parse::<u8>().ok())
+                                        .map(|o| o.count_ones())
+                                        .sum();
+                                    format!("{addr}/{bits}")
+                                }
+                                _ => h.clone(),
+                            };
+                            ip_matches(&net, c)
+                        }
+                        None => return Err("Allow/Deny from an address needs --client".into()),
+                    }
+                } else {
+                    return Err("Allow/Deny from a host name needs DNS".into());
+                };
+                if hit {
+                    return Ok(Some(*span));
+                }
+            }
+            Ok(None)
+        };
+        let allowed = matches(&allows)?;
+        let denied = matches(&denys)?;
+        let ok = match order.as_str() {
+            "allow,deny" => allowed.is_some() && denied.is_none(),
+            "mutual-failure" => allowed.is_some() && denied.is_none(),
+            _ => denied.is_none() || allowed.is_some(),
+        };
+        let decisive = if ok {
+            allowed.or(denied)
+        } else {
+            denied.or(allowed)
+        };
+        if let Some(span) = decisive {
+            self.step(
+                span,
+                if ok {
+                    "the client passes the host check"
+                } else {
+                    "the client fails the host check"
+                },
+            );
+        }
+        if satisfy_any {
+            if let Some(d) = ds.iter().find(|d| d.key == "satisfy") {
+                self.step(d.span, "Satisfy Any: the host check alone is enough");
+            }
+        }
+        Ok((satisfy_any, ok))
     }
 
     fn eval_logic(&mut self, logic: &Logic, user: Option<&str>) -> Res<Authz> {
