@@ -8,6 +8,7 @@ pub mod directive_not_allowed_here;
 pub mod error_page_breaks_auth_challenge;
 pub mod protected_prefix_bypassed;
 pub mod proxy_authorization_dropped;
+pub mod return_answers_before_auth;
 pub mod satisfy_any_opens_location;
 pub mod unknown_nginx_directive;
 pub mod user_file_relative;
@@ -45,4 +46,54 @@ pub fn matcher(model: &Model) -> LocationMatcher<'_> {
         .filter(|d| d.code == "AL002" || d.code == "AL005")
         .filter_map(|d| d.primary.as_ref().map(|p| p.span));
     LocationMatcher::new(&model.nginx).with_unseen_includes(unseen)
+}
+
+/// The `auth_basic` line in effect when Basic auth is certainly on for a `method` request
+/// served by `ctx` (no unread include around it), to label a finding with.
+pub fn realm_in_effect<'m>(
+    m: &mut LocationMatcher<'m>,
+    ctx: CtxId,
+    method: &str,
+) -> Option<&'m crate::syntax::nginx::Stmt> {
+    use crate::model::nginx::Lookup;
+    use crate::model::nginx_match::BasicAuth;
+    if !m.sees_all(ctx) {
+        return None;
+    }
+    let auth = m.effective_auth_for(ctx, method);
+    if auth.basic() != BasicAuth::On {
+        return None;
+    }
+    match auth.auth_basic {
+        Lookup::Found(v) => v.first().copied(),
+        _ => None,
+    }
+}
+
+/// The rewrite-module directives of a context in config order (`rewrite`, `return`,
+/// `break`, `set`, and `if` blocks as [`RewriteStep::If`]).
+pub enum RewriteStep<'m> {
+    Directive(&'m crate::syntax::nginx::Stmt),
+    If(CtxId),
+}
+
+pub fn rewrite_steps(ng: &NginxModel, ctx: CtxId) -> Vec<RewriteStep<'_>> {
+    use crate::model::nginx::NgItem;
+    let Some(c) = ng.context(ctx) else {
+        return Vec::new();
+    };
+    c.items
+        .iter()
+        .filter_map(|i| match i {
+            NgItem::Directive(s)
+                if matches!(s.name.text.as_str(), "rewrite" | "return" | "break" | "set") =>
+            {
+                Some(RewriteStep::Directive(s))
+            }
+            NgItem::Context(id) if ng.context(*id).is_some_and(|c| c.kind == "if") => {
+                Some(RewriteStep::If(*id))
+            }
+            _ => None,
+        })
+        .collect()
 }
