@@ -151,6 +151,7 @@ pub static ALL: &[&Rule] = &[
     &nginx::user_file_served::RULE,
     &nginx::proxy_authorization_dropped::RULE,
     &nginx::return_answers_before_auth::RULE,
+    &nginx::rewrite_escapes_auth::RULE,
     &htpasswd::misread_password_line::RULE,
     &htpasswd::malformed_hash::RULE,
     &htpasswd::unsupported_hash_scheme::RULE,

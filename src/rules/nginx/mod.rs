@@ -9,6 +9,7 @@ pub mod error_page_breaks_auth_challenge;
 pub mod protected_prefix_bypassed;
 pub mod proxy_authorization_dropped;
 pub mod return_answers_before_auth;
+pub mod rewrite_escapes_auth;
 pub mod satisfy_any_opens_location;
 pub mod unknown_nginx_directive;
 pub mod user_file_relative;
