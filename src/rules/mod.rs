@@ -152,6 +152,7 @@ pub static ALL: &[&Rule] = &[
     &nginx::proxy_authorization_dropped::RULE,
     &nginx::return_answers_before_auth::RULE,
     &nginx::rewrite_escapes_auth::RULE,
+    &nginx::protected_files_reachable_elsewhere::RULE,
     &htpasswd::misread_password_line::RULE,
     &htpasswd::malformed_hash::RULE,
     &htpasswd::unsupported_hash_scheme::RULE,
