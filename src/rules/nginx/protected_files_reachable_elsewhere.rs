@@ -13,9 +13,9 @@
 //! that contains that directory gives the URI that would reach a file in it. The URI is
 //! selected with the location matcher; a finding needs a selected location (or server
 //! level) that maps the URI back to the very same file, asks no password, has no
-//! `allow`/`deny`, other auth, `internal`, handler (`*_pass`), `return` or `rewrite`.
-//! URIs under the protected prefix in its own server are left to AL203.
-use super::{matcher, realm_in_effect, server_of};
+//! `allow`/`deny`, other auth, `internal`, handler (`*_pass`), `return` or `rewrite`, in
+//! a server whose own rewrite phase (`return`, `rewrite`, `if`) does not act first. URIs under the protected prefix in its own server are left to AL203.
+use super::{matcher, realm_in_effect, rewrite_steps, server_of, RewriteStep};
 use crate::model::nginx::{CtxId, Lookup, NginxModel};
 use crate::model::nginx_match::{location_spec, BasicAuth, LocationMatcher, Modifier, Selected};
 use crate::model::paths::normalize;
@@ -121,7 +121,8 @@ fn check(model: &Model, out: &mut Sink) {
             let Some((file, by)) = file_for(&mut m, chosen, &uri) else {
                 continue;
             };
-            if file != target || !serves_anyone(&mut m, chosen) {
+            if file != target || !serves_anyone(&mut m, chosen) || rewrites_first(nginx, mp.server)
+            {
                 continue;
             }
             let dir = target.trim_end_matches(PROBE).trim_end_matches('/');
@@ -299,6 +300,15 @@ const NOT_FILES: &[&str] = &[
     "internal",
 ];
 
+/// Does the server's own rewrite phase (`return`, `rewrite`, `if` at server level) act
+/// before any location is chosen? (An http-to-https server answers everything with 301.)
+fn rewrites_first(nginx: &NginxModel, server: CtxId) -> bool {
+    rewrite_steps(nginx, server).iter().any(|s| match s {
+        RewriteStep::If(_) => true,
+        RewriteStep::Directive(s) => s.name.text != "set",
+    })
+}
+
 fn serves_files(nginx: &NginxModel, id: CtxId) -> bool {
     NOT_FILES
         .iter()
@@ -398,6 +408,7 @@ mod tests {
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /files/ {{ alias /srv/www/private/; internal; }} }}"),
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /files/ {{ alias /srv/www/private/; proxy_pass http://b; }} }}"),
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/other; }}"),
+            format!("server {{ root /srv/www; location /private/ {{ {AUTH} }} }}\nserver {{ listen 80; root /srv/www; return 301 https://$host$request_uri; location / {{ }} }}"),
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/www; {AUTH} }}"),
             format!("server {{ root $root; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/www; }}"),
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /files/ {{ alias /srv/www/private/; include /nowhere/a.conf; }} }}"),
