@@ -100,3 +100,33 @@ pub fn rewrite_steps(ng: &NginxModel, ctx: CtxId) -> Vec<RewriteStep<'_>> {
         })
         .collect()
 }
+
+/// No server-level rewrite-module directive acts on `uri` before location search (an `if`
+/// or a `return` could, a `rewrite` whose pattern matches or does not compile does).
+pub fn server_leaves_alone(
+    nginx: &NginxModel,
+    cache: &mut crate::model::pcre::Cache,
+    server: CtxId,
+    uri: &str,
+) -> bool {
+    for step in rewrite_steps(nginx, server) {
+        match step {
+            RewriteStep::If(_) => return false,
+            RewriteStep::Directive(s) => match s.name.text.as_str() {
+                "rewrite" => {
+                    let Some(re) = s.args.first() else {
+                        return false;
+                    };
+                    if cache.is_match(&re.text, crate::model::pcre::Flavor::Nginx, false, uri)
+                        != Some(false)
+                    {
+                        return false;
+                    }
+                }
+                "set" => {}
+                _ => return false,
+            },
+        }
+    }
+    true
+}

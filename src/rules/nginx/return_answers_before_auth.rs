@@ -7,10 +7,12 @@
 //! /r/ { auth_basic ...; return 200 "secret"; }` answers 200 with the text and no
 //! password. Only a `return` that every request reaches is reported: written directly in
 //! the location, with no `rewrite`, `break` or `if` before it, in a server with no
-//! `return` of its own (which would answer first). Redirects (`return 301 URL`) give away
+//! `return` or `if` of its own and no server-level `rewrite` matching the location's URIs
+//! (the server's rewrite phase runs first). Redirects (`return 301 URL`) give away
 //! only their target and are not reported; an empty 2xx neither.
-use super::{matcher, realm_in_effect, rewrite_steps, server_of, RewriteStep};
+use super::{matcher, realm_in_effect, rewrite_steps, server_leaves_alone, server_of, RewriteStep};
 use crate::model::nginx_match::{location_spec, Modifier};
+use crate::model::pcre::Cache;
 use crate::rules::prelude::*;
 
 pub static RULE: Rule = Rule {
@@ -43,23 +45,28 @@ pub static RULE: Rule = Rule {
 fn check(model: &Model, out: &mut Sink) {
     let nginx = &model.nginx;
     let mut m = matcher(model);
+    let mut cache = Cache::default();
     for (id, ctx) in nginx.contexts.iter().enumerate() {
         if ctx.kind != "location" {
             continue;
         }
-        let named = ctx
-            .head
-            .as_ref()
-            .and_then(location_spec)
-            .is_none_or(|s| s.modifier == Modifier::Named);
-        if named {
+        let Some(spec) = ctx.head.as_ref().and_then(location_spec) else {
+            continue;
+        };
+        if spec.modifier == Modifier::Named {
             continue;
         }
         let Some(server) = server_of(nginx, id) else {
             continue;
         };
-        // A server-level `return` answers every request before any location is chosen.
-        if !nginx.directives_in(server, "return").is_empty() {
+        // The server's own rewrite phase runs first: a `return`, an `if`, or a `rewrite`
+        // matching the location's URIs may answer or move them before this location.
+        // Regex locations have no URI to try: any server-level step means silence.
+        let sample = match spec.modifier {
+            Modifier::Exact | Modifier::Prefix | Modifier::NoRegex => spec.pattern,
+            _ => "",
+        };
+        if !server_leaves_alone(nginx, &mut cache, server, sample) {
             continue;
         }
         let Some(ret) = first_return(nginx, id) else {
@@ -172,6 +179,28 @@ mod tests {
             let l = format!("location /s/ {{ {AUTH} {pre} return 200 \"x\"; }}");
             silent(&super::RULE, &[("nginx.conf", &conf(&l))]);
         }
+    }
+
+    #[test]
+    fn server_level_rewrite_matching_the_location_is_silent_and_others_fire() {
+        let server = |pre: &str| {
+            format!("events {{}}\nhttp {{ server {{ {pre} location /s/ {{ {AUTH} return 200 \"x\"; }} }} }}\n")
+        };
+        silent(
+            &super::RULE,
+            &[("nginx.conf", &server("rewrite ^/s/(.*)$ /t/$1 last;"))],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &server("if ($scheme = http) { return 301 https://x; }"),
+            )],
+        );
+        fires(
+            &super::RULE,
+            &[("nginx.conf", &server("rewrite ^/old$ /new permanent;"))],
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! matches the URI, or any server-level `return` or `if`, also means silence. The target
 //! must be selected with certainty, ask no password, have no `allow`/`deny`/`auth_request`
 //! and not move the request again.
-use super::{matcher, realm_in_effect, rewrite_steps, server_of, RewriteStep};
+use super::{matcher, realm_in_effect, rewrite_steps, server_leaves_alone, server_of, RewriteStep};
 use crate::model::nginx::{CtxId, Lookup, NginxModel};
 use crate::model::nginx_match::{location_spec, BasicAuth, LocationMatcher, Modifier, Selected};
 use crate::model::pcre::{Cache, Flavor};
@@ -175,28 +175,6 @@ fn samples(modifier: Modifier, pattern: &str) -> Vec<String> {
         }
         _ => Vec::new(),
     }
-}
-
-/// No server-level rewrite-module directive acts on `uri` before location search.
-fn server_leaves_alone(nginx: &NginxModel, cache: &mut Cache, server: CtxId, uri: &str) -> bool {
-    for step in rewrite_steps(nginx, server) {
-        match step {
-            RewriteStep::If(_) => return false,
-            RewriteStep::Directive(s) => match s.name.text.as_str() {
-                "rewrite" => {
-                    let Some(re) = s.args.first() else {
-                        return false;
-                    };
-                    if cache.is_match(&re.text, Flavor::Nginx, false, uri) != Some(false) {
-                        return false;
-                    }
-                }
-                "set" => {}
-                _ => return false,
-            },
-        }
-    }
-    true
 }
 
 /// Follow a location's rewrite-module directives for `uri`, as `ngx_http_rewrite_handler()`
