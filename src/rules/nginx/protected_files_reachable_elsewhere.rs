@@ -143,7 +143,14 @@ fn check(model: &Model, out: &mut Sink) {
                 .diag(format!(
                     "`{uri}`{where_} serves the files of `{dir}/` to anyone; `{p_text}` serves them only with a password"
                 ))
-                .at(by.span, format!("maps `{uri}` to `{file}`"));
+                .at(
+                    by.span,
+                    if nginx.context(chosen).is_some_and(|c| c.kind == "location") {
+                        format!("`{}` maps `{uri}` to `{file}`", head_text(nginx, chosen))
+                    } else {
+                        format!("no location takes `{uri}`: this root maps it to `{file}`")
+                    },
+                );
             if let Some(h) = ctx.head.as_ref() {
                 let end = h.args.last().map_or(h.name.span, |a| a.span);
                 d = d.label(h.name.span.to(end), "asks a password only for its own URIs");
