@@ -154,6 +154,7 @@ pub static ALL: &[&Rule] = &[
     &nginx::rewrite_escapes_auth::RULE,
     &nginx::protected_files_reachable_elsewhere::RULE,
     &nginx::cors_preflight_asks_password::RULE,
+    &nginx::error_page_behind_auth::RULE,
     &htpasswd::misread_password_line::RULE,
     &htpasswd::malformed_hash::RULE,
     &htpasswd::unsupported_hash_scheme::RULE,

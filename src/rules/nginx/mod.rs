@@ -6,6 +6,7 @@ pub mod auth_request_target_missing;
 pub mod basic_auth_over_plain_http;
 pub mod cors_preflight_asks_password;
 pub mod directive_not_allowed_here;
+pub mod error_page_behind_auth;
 pub mod error_page_breaks_auth_challenge;
 pub mod protected_files_reachable_elsewhere;
 pub mod protected_prefix_bypassed;
