@@ -9,7 +9,9 @@
 //! asks a password does the same. A target answered by `return` (rewrite phase) gives its
 //! own status, and a target with `auth_basic off` its page.
 //!
-//! `error_page 401` is left to AL207. Reported once per `error_page` line and target; the
+//! `error_page 401` is left to AL207. In a location that hands requests to a backend,
+//! only 5xx codes count unless `*_intercept_errors on` (the backend's own 404 passes
+//! through). Reported once per `error_page` line and target; the
 //! public context must ask no password with certainty, the target must be a literal
 //! `/uri` or `@name` in the same server whose location certainly asks one, with no
 //! rewrite-module directive (which could answer first).
@@ -86,6 +88,12 @@ fn check(model: &Model, out: &mut Sink) {
                 .map(|a| a.text.as_str())
                 .filter(|t| !t.starts_with('='))
                 .collect();
+            // A backend's own error statuses reach `error_page` only when intercepted; nginx's
+            // 5xx for a failed backend always do.
+            let codes: Vec<&str> = match handler_passes_errors(&mut m, id) {
+                true => codes.into_iter().filter(|c| c.starts_with('5')).collect(),
+                false => codes,
+            };
             if codes.is_empty() || codes.iter().all(|c| *c == "401") {
                 continue;
             }
@@ -121,6 +129,34 @@ fn check(model: &Model, out: &mut Sink) {
             out.emit(d);
         }
     }
+}
+
+/// Does the context hand requests to a backend whose error answers pass through (no
+/// `*_intercept_errors on`)?
+fn handler_passes_errors(
+    m: &mut crate::model::nginx_match::LocationMatcher<'_>,
+    id: CtxId,
+) -> bool {
+    for (pass, intercept) in [
+        ("proxy_pass", "proxy_intercept_errors"),
+        ("fastcgi_pass", "fastcgi_intercept_errors"),
+        ("uwsgi_pass", "uwsgi_intercept_errors"),
+        ("scgi_pass", "scgi_intercept_errors"),
+        ("grpc_pass", "grpc_intercept_errors"),
+    ] {
+        if m.directives_in(id, pass).is_empty() {
+            continue;
+        }
+        let on = match m.lookup(id, intercept) {
+            Lookup::Found(v) => v
+                .last()
+                .and_then(|s| s.args.first())
+                .is_some_and(|a| a.text == "on"),
+            _ => false,
+        };
+        return !on;
+    }
+    false
 }
 
 /// The context that serves an error page target in a server: a literal `/uri` as the
@@ -223,6 +259,7 @@ mod tests {
             format!("location /p/ {{ error_page 401 /err/x.html; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 https://x/; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 $page; }} location /err/ {{ {AUTH} }}"),
+            format!("location /p/ {{ proxy_pass http://b; error_page 404 /err/x; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 /err/x; }} location /err/ {{ include /nowhere/a.conf; {AUTH} }}"),
         ] {
             silent(&super::RULE, &[("nginx.conf", &conf(&server))]);
