@@ -155,10 +155,17 @@ fn check(model: &Model, out: &mut Sink) {
                 let end = h.args.last().map_or(h.name.span, |a| a.span);
                 d = d.label(h.name.span.to(end), "asks a password only for its own URIs");
             }
-            d = d.label(realm.span, "not in effect for the other URI").help(format!(
-                "give the location that serves `{uri}` the same `auth_basic` and `auth_basic_user_file`, or point its `{}` elsewhere",
-                by.name.text
-            ));
+            let help = if uri.contains("../") {
+                "end the location's prefix with `/` like its alias (`location /img/ { alias /srv/img/; }`), so `..` cannot follow it".to_string()
+            } else {
+                format!(
+                    "give the location that serves `{uri}` the same `auth_basic` and `auth_basic_user_file`, or point its `{}` elsewhere",
+                    by.name.text
+                )
+            };
+            d = d
+                .label(realm.span, "not in effect for the other URI")
+                .help(help);
             out.emit(d);
             reported.push(chosen);
         }
@@ -226,10 +233,21 @@ fn uri_for(mp: &Mapper<'_>, file: &str) -> Option<String> {
             }
             rest.to_string()
         }
-        Some(prefix) => {
-            let rest = file.strip_prefix(dir)?;
-            format!("{prefix}{rest}")
-        }
+        Some(prefix) => match file.strip_prefix(dir) {
+            Some(rest) => format!("{prefix}{rest}"),
+            // `location /img { alias /srv/img/; }`: `/img../x` opens `/srv/img/../x`, one
+            // level above the alias (a prefix without its final `/` lets `..` follow it).
+            None if !prefix.ends_with('/') && dir.ends_with('/') => {
+                let dir = norm(dir);
+                let parent = Path::new(&dir).parent()?.to_string_lossy().into_owned();
+                let rest = file.strip_prefix(parent.trim_end_matches('/'))?;
+                if !rest.starts_with('/') {
+                    return None;
+                }
+                format!("{prefix}..{rest}")
+            }
+            None => return None,
+        },
     };
     (uri.starts_with('/') && !uri.contains("//") && !uri.contains("/.")).then_some(uri)
 }
@@ -400,6 +418,7 @@ mod tests {
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/www; }}"),
             format!("root /srv/www;\nserver {{ location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; }}"),
             format!("server {{ location /p/ {{ alias /data/p/; {AUTH} }}\nlocation /data/ {{ root /; }} }}"),
+            format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /img {{ alias /srv/www/img/; }} }}"),
         ] {
             fires(&super::RULE, &[("nginx.conf", &conf(&servers))]);
         }
@@ -419,6 +438,8 @@ mod tests {
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/www; {AUTH} }}"),
             format!("server {{ root $root; location /private/ {{ {AUTH} }} }}\nserver {{ listen 81; root /srv/www; }}"),
             format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /files/ {{ alias /srv/www/private/; include /nowhere/a.conf; }} }}"),
+            format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /img/ {{ alias /srv/www/img/; }} }}"),
+            format!("server {{ root /srv/www; location /private/ {{ {AUTH} }}\nlocation /img {{ alias /srv/www/img; }} }}"),
             // A location's own root maps only the URIs that location serves.
             format!("server {{ location /p/ {{ alias /data/p/; {AUTH} }}\nlocation /static/ {{ root /data; }} }}"),
         ] {
@@ -437,6 +458,25 @@ mod tests {
                      location /private/pub/ {{ }} }}"
                 )),
             )],
+        );
+    }
+
+    #[test]
+    fn alias_prefix_without_slash_reaches_the_parent() {
+        let found = fires(
+            &super::RULE,
+            &[(
+                "nginx.conf",
+                &conf(&format!(
+                    "server {{ root /srv/www; location /private/ {{ {AUTH} }}\n\
+                     location /img {{ alias /srv/www/img/; }} }}"
+                )),
+            )],
+        );
+        assert!(
+            found[0].message.starts_with("`/img../private/x`"),
+            "{}",
+            found[0].message
         );
     }
 }
