@@ -61,6 +61,8 @@ fn check(model: &Model, out: &mut Sink) {
     let mut seen: HashSet<(crate::source::Span, CtxId)> = HashSet::new();
     for (id, ctx) in nginx.contexts.iter().enumerate() {
         match ctx.kind.as_str() {
+            // The server level serves only URIs no location takes: none with `location /`.
+            "server" if catches_all(nginx, id) => continue,
             "server" => {}
             "location" => {
                 let spec = ctx.head.as_ref().and_then(location_spec);
@@ -193,6 +195,22 @@ fn target_ctx(
     }
 }
 
+/// Does the server have a `location /` (which takes every URI)?
+fn catches_all(nginx: &NginxModel, server: CtxId) -> bool {
+    nginx.context(server).is_some_and(|c| {
+        c.items.iter().any(|i| match i {
+            NgItem::Context(l) => nginx
+                .context(*l)
+                .and_then(|x| x.head.as_ref())
+                .and_then(location_spec)
+                .is_some_and(|s| {
+                    matches!(s.modifier, Modifier::Prefix | Modifier::NoRegex) && s.pattern == "/"
+                }),
+            _ => false,
+        })
+    })
+}
+
 fn describe(nginx: &NginxModel, id: CtxId) -> String {
     match nginx.context(id).and_then(|c| c.head.as_ref()) {
         Some(h) if h.name.text == "location" => format!(
@@ -259,6 +277,7 @@ mod tests {
             format!("location /p/ {{ error_page 401 /err/x.html; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 https://x/; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 $page; }} location /err/ {{ {AUTH} }}"),
+            format!("error_page 404 /404.html; location / {{ {AUTH} }}"),
             format!("location /p/ {{ proxy_pass http://b; error_page 404 /err/x; }} location /err/ {{ {AUTH} }}"),
             format!("location /p/ {{ error_page 404 /err/x; }} location /err/ {{ include /nowhere/a.conf; {AUTH} }}"),
         ] {
