@@ -887,7 +887,9 @@ impl<'m> Ngx<'m> {
     }
 
     fn basic_check(&mut self, conf: CtxId) -> Result<Option<Result<(), u16>>, String> {
-        match self.matcher.basic_auth(conf) {
+        // `conf` already is the method's configuration (limit_except applied).
+        let method = self.method.clone();
+        match self.matcher.effective_auth_for(conf, &method).basic() {
             BasicAuth::Off => return Ok(None),
             BasicAuth::Unknown => {
                 return Err(
@@ -896,7 +898,7 @@ impl<'m> Ngx<'m> {
             }
             BasicAuth::On => {}
         }
-        let auth = self.matcher.effective_auth(conf);
+        let auth = self.matcher.effective_auth_for(conf, &method);
         let (Lookup::Found(realm), Lookup::Found(file)) =
             (&auth.auth_basic, &auth.auth_basic_user_file)
         else {

@@ -1,4 +1,4 @@
-//! AL221: a regular expression nginx's PCRE2 does not compile: nginx refuses to start.
+//! AL219: a regular expression nginx's PCRE2 does not compile: nginx refuses to start.
 //!
 //! Patterns are compiled with PCRE2 and nginx's options ([`crate::model::pcre`]) where nginx
 //! compiles them at start-up: `location ~`/`~*`, `if (... ~ ...)`, `rewrite`, `server_name
@@ -12,7 +12,7 @@ use crate::source::Span;
 use crate::syntax::Word;
 
 pub static RULE: Rule = Rule {
-    code: "AL221",
+    code: "AL219",
     name: "nginx-invalid-regex",
     severity: Severity::Error,
     default_enabled: true,
