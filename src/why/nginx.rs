@@ -509,7 +509,32 @@ impl<'m> Ngx<'m> {
                         out.push_str(&String::from_utf8_lossy(m.as_bytes()));
                     }
                 }
-                _ => return Err(format!("the rewrite to `{}` uses a variable", repl.text)),
+                _ => {
+                    // The variables a request fixes; any other makes the result unknown.
+                    let rest: String = chars.clone().collect();
+                    let name_len = rest
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(rest.len());
+                    let query = self.req.target.split_once('?').map(|(_, q)| q);
+                    let value = match &rest[..name_len] {
+                        "uri" | "document_uri" => uri.clone(),
+                        "request_uri" => self.req.target.clone(),
+                        "args" | "query_string" => query.unwrap_or("").to_string(),
+                        "is_args" if query.is_some() => "?".into(),
+                        "is_args" => String::new(),
+                        _ => return Err(format!("the rewrite to `{}` uses a variable", repl.text)),
+                    };
+                    out.push_str(&value);
+                    for _ in 0..name_len {
+                        chars.next();
+                    }
+                }
+            }
+        }
+        // The query part is not part of the URI locations match.
+        if let Some((path, _)) = out.split_once('?') {
+            if !repl.text.starts_with("http") && !repl.text.starts_with("$scheme") {
+                out = path.to_string();
             }
         }
         let external = ["http://", "https://", "$scheme"]
