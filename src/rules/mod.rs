@@ -137,6 +137,8 @@ pub static ALL: &[&Rule] = &[
     &apache::mixed_access_generations::RULE,
     &apache::basic_auth_without_tls::RULE,
     &apache::auth_user_file_relative::RULE,
+    &apache::rewrite_flags_invalid::RULE,
+    &apache::rewrite_regex_invalid::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &nginx::protected_prefix_bypassed::RULE,
