@@ -139,6 +139,7 @@ pub static ALL: &[&Rule] = &[
     &apache::auth_user_file_relative::RULE,
     &apache::rewrite_flags_invalid::RULE,
     &apache::rewrite_regex_invalid::RULE,
+    &apache::rewrite_cond_dangling::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &nginx::protected_prefix_bypassed::RULE,

@@ -8,12 +8,20 @@ use crate::syntax::apache::Directive;
 use crate::syntax::Word;
 
 /// The scopes holding mod_rewrite directives that the server parses as written: those
-/// inside an unknown section (`<Macro>`, whose `$vars` are filled in later) are left out.
+/// inside an unknown section (`<Macro>`, whose `$vars` are filled in later) are left out,
+/// and so are conditional sections (`<IfModule>`), whose lines count in the scope around
+/// them.
 pub fn live_scopes(apache: &ApacheModel) -> Vec<ScopeId> {
     apache
         .rewrite_scopes()
         .into_iter()
-        .filter(|id| !inside_other(apache, *id))
+        // Conditional sections are read inline, in the scope around them.
+        .filter(|id| {
+            apache
+                .scope(*id)
+                .is_some_and(|s| s.kind != ScopeKind::Conditional)
+                && !inside_other(apache, *id)
+        })
         .collect()
 }
 
