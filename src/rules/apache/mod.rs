@@ -17,6 +17,7 @@ pub mod protected_area_reopened;
 pub mod require_any_grants_everyone;
 pub mod require_user_without_auth_type;
 pub mod rewrite_cond_dangling;
+pub mod rewrite_engine_off;
 pub mod rewrite_flags_invalid;
 pub mod rewrite_regex_invalid;
 pub mod rewrite_support;
