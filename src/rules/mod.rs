@@ -142,6 +142,7 @@ pub static ALL: &[&Rule] = &[
     &apache::rewrite_cond_dangling::RULE,
     &apache::rewrite_engine_off::RULE,
     &apache::rewrite_leading_slash_per_dir::RULE,
+    &apache::rewrite_loop::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &nginx::protected_prefix_bypassed::RULE,

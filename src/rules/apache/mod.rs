@@ -20,6 +20,7 @@ pub mod rewrite_cond_dangling;
 pub mod rewrite_engine_off;
 pub mod rewrite_flags_invalid;
 pub mod rewrite_leading_slash_per_dir;
+pub mod rewrite_loop;
 pub mod rewrite_regex_invalid;
 pub mod rewrite_support;
 pub mod satisfy_any_opens_area;

@@ -92,7 +92,7 @@ fn check(model: &Model, out: &mut Sink) {
 
 /// Could a `RewriteEngine On` apply to the scope? `Some(false)` only when none in the
 /// input can; `None` when the scope's place cannot be told.
-fn engine_may_be_on(apache: &ApacheModel, id: ScopeId) -> Option<bool> {
+pub(super) fn engine_may_be_on(apache: &ApacheModel, id: ScopeId) -> Option<bool> {
     let vhost = apache.vhost_of(id);
     let here = apache.scope(id)?;
     // Server-context rules run with the server's state: the main server's, or their own
