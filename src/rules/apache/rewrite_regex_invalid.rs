@@ -39,6 +39,7 @@ pub static RULE: Rule = Rule {
         "scenario: apache_rewrite_regex_refuses_start",
         "scenario: apache_rewrite_htaccess_regex_500",
         "scenario: apache_rewrite_location_match_regex_refuses_start",
+        "scenario: apache_rewrite_htaccess_files_match_regex_500",
         "scenario: apache_rewrite_flags_healthy",
     ],
     check: Check::Model(check),
