@@ -140,7 +140,7 @@ pub static ALL: &[&Rule] = &[
     &apache::rewrite_flags_invalid::RULE,
     &apache::rewrite_regex_invalid::RULE,
     &apache::rewrite_cond_dangling::RULE,
-    &apache::rewrite_engine_off::RULE,
+    &apache::rewrite_rules_never_run::RULE,
     &apache::rewrite_leading_slash_per_dir::RULE,
     &apache::rewrite_loop::RULE,
     &nginx::auth_basic_without_user_file::RULE,

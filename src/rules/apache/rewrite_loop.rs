@@ -6,7 +6,7 @@
 //! local path built from its own captures, no earlier rule of the section matches along the
 //! way, and no other rewrite section, alias or `RewriteOptions` could step in. The chain of
 //! URLs is computed with PCRE2, a dozen steps deep, and printed.
-use super::rewrite_engine_off::engine_may_be_on;
+use super::rewrite_rules_never_run::engine_may_be_on;
 use super::rewrite_support::{live_scopes, mod_rewrite_args};
 use crate::model::apache::{ApacheModel, Lookup, ScopeId, ScopeKind};
 use crate::model::pcre::{compile, Flavor};

@@ -1,4 +1,5 @@
-//! AL124: `RewriteRule` lines where no `RewriteEngine On` applies, so mod_rewrite skips them.
+//! AL124: `RewriteRule` lines that never run: no `RewriteEngine On` applies to them, or
+//! they stand at main-server level while virtual hosts serve every address.
 //!
 //! What the real server does (apache2 2.4, observed): `RewriteEngine` at server level sets
 //! both the server's state and the base of every per-directory config, so `<Directory>`,
@@ -7,6 +8,11 @@
 //! the sections above them. The engine is off by default. So rules are skipped only when no
 //! `RewriteEngine On` anywhere that could apply: that is what this rule reports, and only
 //! when the input shows the whole configuration.
+//!
+//! The rules themselves are not inherited by virtual hosts (observed: not even with
+//! `RewriteOptions InheritDown` in the main server; `RewriteOptions Inherit` inside the
+//! virtual host does it). Main-server rules run only for requests the main server answers,
+//! so when a `<VirtualHost *:port>` (or `_default_`) covers every `Listen`, they never run.
 use super::rewrite_support::live_scopes;
 use crate::model::apache::{ApacheModel, HtaccessContext, ScopeId, ScopeKind};
 use crate::model::paths::directory_covers;
@@ -15,15 +21,18 @@ use std::path::PathBuf;
 
 pub static RULE: Rule = Rule {
     code: "AL124",
-    name: "rewrite-engine-off",
+    name: "rewrite-rules-never-run",
     severity: Severity::Warning,
     default_enabled: true,
-    summary: "RewriteRule where no RewriteEngine On applies: the rules are silently skipped",
+    summary: "RewriteRule lines that never run: engine never on, or main-server rules under vhosts",
     why: "mod_rewrite is off unless `RewriteEngine On` applies to the request: in the \
           section itself, in a `<Directory>` or `.htaccess` above it, or at server level \
           (which virtual hosts and directories inherit). Without it Apache starts without a \
           word and every `RewriteRule` there is skipped: redirects never happen, and `[F]` \
-          rules meant to block paths let everyone through.",
+          rules meant to block paths let everyone through. The same happens to rules written \
+          at main-server level (e.g. in apache2.conf or conf-enabled/) when virtual hosts \
+          answer every address Apache listens on: virtual hosts inherit the engine setting \
+          but not the rules (unless they say `RewriteOptions Inherit`).",
     bad: &[&[
         Example {
             path: "/etc/apache2/apache2.conf",
@@ -48,6 +57,9 @@ pub static RULE: Rule = Rule {
         "scenario: apache_rewrite_htaccess_engine_never_on",
         "scenario: apache_rewrite_vhost_engine_never_on",
         "scenario: apache_rewrite_engine_inherited_from_server",
+        "scenario: apache_rewrite_main_rules_under_vhost",
+        "scenario: apache_rewrite_main_rules_inherited_by_vhost",
+        "scenario: apache_rewrite_main_rules_other_address",
     ],
     check: Check::Model(check),
 };
@@ -67,6 +79,31 @@ fn check(model: &Model, out: &mut Sink) {
         let Some(first) = rw.rules.first() else {
             continue;
         };
+        if let Some(vhost) = main_rules_shadowed(apache, id) {
+            let n = rw.rules.len();
+            let what = if n == 1 {
+                "this main-server `RewriteRule` never runs".to_string()
+            } else {
+                format!("these {n} main-server `RewriteRule` lines never run")
+            };
+            let mut d = out
+                .diag(format!(
+                    "{what}: virtual hosts answer every address Apache listens on, and they \
+                     do not inherit the main server's rules"
+                ))
+                .at(first.directive.name_span, "never runs");
+            if let Some(head) = apache.scope(vhost).and_then(|s| s.head.as_ref()) {
+                d = d.label(
+                    head.open_span,
+                    "requests are served by virtual hosts like this one",
+                );
+            }
+            out.emit(d.help(
+                "move the rules into each `<VirtualHost>`, or write `RewriteOptions Inherit` \
+                 inside them",
+            ));
+            continue;
+        }
         if rw.engine.is_some() || engine_may_be_on(apache, id) != Some(false) {
             continue;
         }
@@ -88,6 +125,63 @@ fn check(model: &Model, out: &mut Sink) {
             .help("add `RewriteEngine On` above the rules, in the same section or file"),
         );
     }
+}
+
+/// For the main server's own rules: a virtual host, when virtual hosts answer every
+/// `Listen` and none can inherit the rules (no `RewriteOptions` anywhere).
+fn main_rules_shadowed(apache: &ApacheModel, id: ScopeId) -> Option<ScopeId> {
+    if apache.scope(id)?.kind != ScopeKind::Server {
+        return None;
+    }
+    let mut listens = Vec::new();
+    let mut vhosts = Vec::new();
+    for (i, s) in apache.scopes.iter().enumerate() {
+        if apache.root_of(i) != Some(id) || s.kind == ScopeKind::Other {
+            continue;
+        }
+        if s.kind == ScopeKind::VirtualHost {
+            vhosts.push(i);
+        }
+        for d in apache.directives_in(i) {
+            if d.key == "rewriteoptions" {
+                return None;
+            }
+            if d.key == "listen" && s.kind != ScopeKind::VirtualHost {
+                listens.push(d.args.first()?.text.clone());
+            }
+        }
+    }
+    if listens.is_empty() {
+        return None;
+    }
+    let addrs: Vec<(ScopeId, String)> = vhosts
+        .iter()
+        .flat_map(|v| {
+            apache
+                .scope(*v)
+                .and_then(|s| s.head.as_ref())
+                .map(|h| {
+                    h.args
+                        .iter()
+                        .map(|a| (*v, a.text.to_ascii_lowercase()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+        .collect();
+    let mut witness = None;
+    for listen in &listens {
+        let port = listen.rsplit(':').next().unwrap_or(listen);
+        let covering = addrs.iter().find(|(_, a)| {
+            a == "*"
+                || a == "_default_"
+                || *a == format!("*:{port}")
+                || *a == format!("_default_:{port}")
+                || *a == listen.to_ascii_lowercase()
+        })?;
+        witness.get_or_insert(covering.0);
+    }
+    witness
 }
 
 /// Could a `RewriteEngine On` apply to the scope? `Some(false)` only when none in the
@@ -223,6 +317,44 @@ mod tests {
             &[(
                 "/etc/apache2/apache2.conf",
                 "ServerRoot /x\nRewriteEngine Off\nRewriteRule ^/a$ - [F]\n",
+            )],
+        );
+    }
+
+    #[test]
+    fn main_server_rules_under_a_catch_all_vhost_never_run() {
+        let base = "ServerRoot /x\nListen 80\nRewriteEngine On\nRewriteRule ^/a$ - [F]\n";
+        let found = fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("{base}<VirtualHost *:80>\n</VirtualHost>\n"),
+            )],
+        );
+        assert!(
+            found[0].message.contains("main-server"),
+            "{}",
+            found[0].message
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("{base}<VirtualHost *:80>\nRewriteOptions Inherit\n</VirtualHost>\n"),
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("{base}<VirtualHost 10.0.0.1:80>\n</VirtualHost>\n"),
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("{base}Listen 8080\n<VirtualHost *:80>\n</VirtualHost>\n"),
             )],
         );
     }
