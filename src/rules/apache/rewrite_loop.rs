@@ -58,6 +58,9 @@ pub static RULE: Rule = Rule {
 /// How deep the chain of URLs is followed: past Apache's 10 internal redirects.
 const STEPS: usize = 12;
 
+/// Longest URL followed.
+const MAX_URL: usize = 2048;
+
 /// Directives that map or redirect URLs before or beside mod_rewrite.
 const URL_MAPPERS: &[&str] = &[
     "alias",
@@ -297,6 +300,10 @@ fn follow(
                 .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                 .or(Some(String::new()))
         })?;
+        // A target that grows without bound is not followed (nor claimed).
+        if next.len() > MAX_URL {
+            return None;
+        }
         chain.push(next);
     }
     Some(chain)
@@ -408,5 +415,16 @@ mod tests {
         v[0].1
             .push_str("<Directory /srv/www/app>\nRewriteRule ^ - [L]\n</Directory>\n");
         silent(&super::RULE, &files(&v));
+    }
+
+    #[test]
+    fn exploding_targets_are_not_followed() {
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\nDocumentRoot /srv/www\nRewriteEngine On\nRewriteRule ^(.*)$ /$1$1$1$1 [R]\n",
+            )],
+        );
     }
 }
