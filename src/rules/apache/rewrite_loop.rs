@@ -51,6 +51,8 @@ pub static RULE: Rule = Rule {
         "scenario: apache_rewrite_loops_stopped",
         "scenario: apache_rewrite_htaccess_front_controller_loop",
         "scenario: apache_rewrite_front_controller_guarded",
+        "scenario: apache_rewrite_htaccess_relative_loop",
+        "scenario: apache_rewrite_relative_front_controller",
     ],
     check: Check::Model(check),
 };
@@ -141,7 +143,7 @@ fn check(model: &Model, out: &mut Sink) {
             let Some(kind) = loop_kind(flags, &ctx) else {
                 continue;
             };
-            let Some(chain) = follow(&ctx, re, sub, &rules[..k]) else {
+            let Some(chain) = follow(&ctx, re, sub, &rules[..k], kind) else {
                 continue;
             };
             let shown: Vec<String> = chain.iter().take(4).map(|u| format!("`{u}`")).collect();
@@ -180,6 +182,9 @@ enum Kind {
 /// Where the rule runs: the URL prefix stripped before matching (`None`: server context).
 struct Ctx {
     prefix: Option<String>,
+    /// Per-directory: the URL a relative substitution is put under (`RewriteBase`, or the
+    /// directory's own URL).
+    base: Option<String>,
 }
 
 fn has(flags: &[Flag], name: &str) -> bool {
@@ -228,8 +233,14 @@ fn context(apache: &ApacheModel, id: ScopeId) -> Option<Ctx> {
         .iter()
         .any(|s| s.kind == ScopeKind::VirtualHost);
     match s.kind {
-        ScopeKind::VirtualHost => Some(Ctx { prefix: None }),
-        ScopeKind::Server if !any_vhost && apache.has_main_config => Some(Ctx { prefix: None }),
+        ScopeKind::VirtualHost => Some(Ctx {
+            prefix: None,
+            base: None,
+        }),
+        ScopeKind::Server if !any_vhost && apache.has_main_config => Some(Ctx {
+            prefix: None,
+            base: None,
+        }),
         ScopeKind::Htaccess | ScopeKind::Directory => {
             let vhost = apache.vhost_of(id);
             if vhost.is_none() && any_vhost {
@@ -253,8 +264,23 @@ fn context(apache: &ApacheModel, id: ScopeId) -> Option<Ctx> {
             } else {
                 format!("{url}/")
             };
+            let base = match apache.rewrites(id).base {
+                None => prefix.clone(),
+                Some(d) => {
+                    let b = &d.args.first()?.text;
+                    if !b.starts_with('/') {
+                        return None;
+                    }
+                    if b.ends_with('/') {
+                        b.clone()
+                    } else {
+                        format!("{b}/")
+                    }
+                }
+            };
             Some(Ctx {
                 prefix: Some(prefix),
+                base: Some(base),
             })
         }
         _ => None,
@@ -277,9 +303,17 @@ fn follow(
         String,
         Vec<Flag>,
     )],
+    kind: Kind,
 ) -> Option<Vec<String>> {
+    // A relative substitution (per-directory only) lands under the base.
+    let relative = !sub.starts_with('/');
+    let base = match (&ctx.base, relative) {
+        (_, false) => "",
+        (Some(b), true) => b.as_str(),
+        (None, true) => return None,
+    };
     let first = substitute(sub, &|_| Some("x".to_string()))?;
-    let mut chain = vec![first];
+    let mut chain = vec![format!("{base}{first}")];
     for _ in 0..STEPS {
         let url = chain.last()?.clone();
         let path = url.split('?').next().unwrap_or("");
@@ -300,19 +334,30 @@ fn follow(
                 .map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
                 .or(Some(String::new()))
         })?;
+        // mod_rewrite stops an internal rewrite whose new file path is the old one: for a
+        // relative substitution, when it gives the path it was matched against (`^(.*)$
+        // index.php` on index.php). A `/...` substitution is a URL and never equals the
+        // file path (observed).
+        if kind == Kind::Internal && relative && next.split('?').next() == Some(subject.as_str()) {
+            return None;
+        }
         // A target that grows without bound is not followed (nor claimed).
         if next.len() > MAX_URL {
             return None;
         }
-        chain.push(next);
+        chain.push(format!("{base}{next}"));
     }
     Some(chain)
 }
 
-/// A substitution with `$N` filled in; `None` for anything not followed: not a local path,
-/// server variables or condition back-references (`%`), escapes, fragments.
+/// A substitution with `$N` filled in; `None` for anything not followed: a URL with a
+/// scheme, `-`, server variables or condition back-references (`%`), escapes, fragments.
 fn substitute(sub: &str, cap: &dyn Fn(usize) -> Option<String>) -> Option<String> {
-    if !sub.starts_with('/') || sub.contains(['%', '\\', '#']) || sub.contains("${") {
+    if sub == "-"
+        || sub.contains("://")
+        || sub.contains(['%', '\\', '#', ':'])
+        || sub.contains("${")
+    {
         return None;
     }
     let mut out = String::new();
@@ -426,5 +471,26 @@ mod tests {
                 "ServerRoot /x\nDocumentRoot /srv/www\nRewriteEngine On\nRewriteRule ^(.*)$ /$1$1$1$1 [R]\n",
             )],
         );
+    }
+
+    #[test]
+    fn relative_targets_loop_unless_they_give_back_the_same_path() {
+        let v = run("RewriteRule ^(.*)$ app/$1 [L]\n");
+        let found = fires(&super::RULE, &files(&v));
+        assert!(
+            found[0].message.contains("`/app/x` -> `/app/app/x`"),
+            "{}",
+            found[0].message
+        );
+        let v = run("RewriteBase /\nRewriteRule ^(.*)$ app/$1 [L]\n");
+        fires(&super::RULE, &files(&v));
+        for t in [
+            "RewriteRule .* index.php [L]\n",
+            "RewriteRule ^ index.php [L]\n",
+            "RewriteBase app\nRewriteRule ^(.*)$ app/$1 [L]\n",
+        ] {
+            let v = run(t);
+            silent(&super::RULE, &files(&v));
+        }
     }
 }
