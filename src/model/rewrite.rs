@@ -7,6 +7,12 @@
 //! scopes (what merges where is each rule's question). Flag names are matched without case,
 //! long and short forms alike; a flag mod_rewrite does not know is kept with `known: false`
 //! (the server refuses it: at start-up in server config, with 500 in `.htaccess`).
+//!
+//! Caveat: `pattern`, `substitution` and the flags here come from the generic Apache word
+//! split. `RewriteRule`/`RewriteCond` take raw arguments that mod_rewrite splits itself
+//! (`\ ` keeps a space in the word, a `"` inside an unquoted word is a plain character,
+//! `'...'` quotes too): where that matters, split the directive's raw text with
+//! [`split_raw_args`] (the AL12x rules do, through `rules::apache::rewrite_support`).
 use super::apache::{ApacheModel, ScopeId, ScopeKind};
 use crate::source::Span;
 use crate::syntax::apache::Directive;
