@@ -183,6 +183,16 @@ const COND_FLAGS: &[(&str, &str)] = &[
     ("NV", "NV"),
 ];
 
+/// The flags mod_rewrite knows, (long form, short form): `RewriteCond`'s or
+/// `RewriteRule`'s.
+pub fn known_flags(cond: bool) -> &'static [(&'static str, &'static str)] {
+    if cond {
+        COND_FLAGS
+    } else {
+        RULE_FLAGS
+    }
+}
+
 /// Parse a `RewriteRule` flag argument (`[...]`).
 pub fn parse_rule_flags(arg: Option<&Word>) -> (Vec<Flag>, Option<FlagsProblem>) {
     parse_flags(arg, RULE_FLAGS)

@@ -2,7 +2,7 @@
 use super::rewrite_support::{
     live_scopes, mod_rewrite_args, parse_failure, rewrite_directives, span_in_word,
 };
-use crate::model::rewrite::{parse_cond_flags, parse_rule_flags, FlagsProblem};
+use crate::model::rewrite::{known_flags, parse_cond_flags, parse_rule_flags, FlagsProblem};
 use crate::rules::prelude::*;
 use crate::syntax::apache::Directive;
 use crate::syntax::Word;
@@ -102,7 +102,11 @@ fn report(
                     format!("`{name}` is not a {what} flag"),
                 )
             };
-            let help = if d.key == "rewritecond" {
+            let cond = d.key == "rewritecond";
+            let near = near_names(name, cond);
+            let help = if !near.is_empty() {
+                format!("did you mean {}?", near.join(" or "))
+            } else if cond {
                 "RewriteCond takes only NC (nocase), OR (ornext) and NV (novary)".to_string()
             } else {
                 "see the RewriteRule flags: L, R[=code], NC, QSA, QSD, PT, F, G, END, NE, B, C, S=n, E=var:val..."
@@ -116,6 +120,40 @@ fn report(
     out.emit(diag);
 }
 
+/// Known flag names one edit away from `name` (case aside), short forms first.
+fn near_names(name: &str, cond: bool) -> Vec<String> {
+    let name = name.to_ascii_uppercase();
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (long, short) in known_flags(cond) {
+        for cand in [*short, *long] {
+            let c = cand.to_ascii_uppercase();
+            if edit_distance(&name, &c) <= 1 && !out.iter().any(|o| o == short) {
+                out.push((*short).to_string());
+            }
+        }
+    }
+    out.sort();
+    out.into_iter().map(|n| format!("`{n}`")).collect()
+}
+
+/// Levenshtein distance over bytes.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use crate::rules::testing::{fires, silent};
@@ -127,6 +165,8 @@ mod tests {
         let p = found[0].primary.as_ref().map(|l| l.span.range());
         assert_eq!(p.map(|r| &text[r]), Some("QSX"));
         assert!(found[0].message.contains("refuses to start"));
+        let help = found[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("`QSA`") && help.contains("`QSD`"), "{help}");
     }
 
     #[test]

@@ -132,11 +132,36 @@ fn try_compile(
         Some(o) => span_in_word(model, word, o + skip, 1),
         None => word.span,
     };
+    let help = if text.starts_with(['*', '+', '?']) {
+        format!(
+            "this is a regular expression, not a shell glob: `*` repeats what comes before it; \
+             write `.*` for \"anything\" (`{}`), or leave it out: patterns match anywhere \
+             unless anchored",
+            glob_to_regex(text)
+        )
+    } else {
+        "fix the pattern: close every `(` and `[`, escape literal `(`, `[`, `*`, `+`, `?` with `\\`"
+            .to_string()
+    };
     out.emit(
         out.diag(format!("{cost}: PCRE2 cannot compile `{text}` ({logged})"))
             .at(span, e.message.clone())
-            .help("fix the pattern: close every `(` and `[`, escape literal `(`, `[`, `*`, `+`, `?` with `\\`"),
+            .help(help),
     );
+}
+
+/// `*bot*` as the regex its author meant: `.*bot.*`.
+fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::new();
+    for c in glob.chars() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '.' => out.push_str("\\."),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
