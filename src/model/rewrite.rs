@@ -7,6 +7,12 @@
 //! scopes (what merges where is each rule's question). Flag names are matched without case,
 //! long and short forms alike; a flag mod_rewrite does not know is kept with `known: false`
 //! (the server refuses it: at start-up in server config, with 500 in `.htaccess`).
+//!
+//! Caveat: `pattern`, `substitution` and the flags here come from the generic Apache word
+//! split. `RewriteRule`/`RewriteCond` take raw arguments that mod_rewrite splits itself
+//! (`\ ` keeps a space in the word, a `"` inside an unquoted word is a plain character,
+//! `'...'` quotes too): where that matters, split the directive's raw text with
+//! [`split_raw_args`] (the AL12x rules do, through `rules::apache::rewrite_support`).
 use super::apache::{ApacheModel, ScopeId, ScopeKind};
 use crate::source::Span;
 use crate::syntax::apache::Directive;
@@ -177,6 +183,65 @@ const COND_FLAGS: &[(&str, &str)] = &[
     ("NV", "NV"),
 ];
 
+/// The flags mod_rewrite knows, (long form, short form): `RewriteCond`'s or
+/// `RewriteRule`'s.
+pub fn known_flags(cond: bool) -> &'static [(&'static str, &'static str)] {
+    if cond {
+        COND_FLAGS
+    } else {
+        RULE_FLAGS
+    }
+}
+
+/// Parse a `RewriteRule` flag argument (`[...]`).
+pub fn parse_rule_flags(arg: Option<&Word>) -> (Vec<Flag>, Option<FlagsProblem>) {
+    parse_flags(arg, RULE_FLAGS)
+}
+
+/// Parse a `RewriteCond` flag argument (`[...]`).
+pub fn parse_cond_flags(arg: Option<&Word>) -> (Vec<Flag>, Option<FlagsProblem>) {
+    parse_flags(arg, COND_FLAGS)
+}
+
+/// Split the raw argument text of a `RewriteRule`/`RewriteCond` the way mod_rewrite does
+/// (`parseargline()`: these directives take `RAW_ARGS`): a word may open with `"` or `'`
+/// and then runs to the same quote, without escapes; `\` before a space keeps the space
+/// in the word (the backslash stays); words after the third are ignored. Returns byte
+/// ranges of each word's value in `raw` and whether it was quoted.
+pub fn split_raw_args(raw: &str) -> Vec<(std::ops::Range<usize>, bool)> {
+    let b = raw.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while out.len() < 3 {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let quote = (b[i] == b'"' || b[i] == b'\'').then_some(b[i]);
+        if quote.is_some() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() {
+            let c = b[i];
+            if (c.is_ascii_whitespace() && quote.is_none()) || Some(c) == quote {
+                break;
+            }
+            if c == b'\\' && b.get(i + 1).is_some_and(|n| n.is_ascii_whitespace()) {
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        out.push((start..i.min(b.len()), quote.is_some()));
+        // Step over the closing quote or the space.
+        i += 1;
+    }
+    out
+}
+
 /// Parse a `[...]` flag argument against a flag table.
 fn parse_flags(arg: Option<&Word>, table: &[(&str, &str)]) -> (Vec<Flag>, Option<FlagsProblem>) {
     let Some(arg) = arg else {
@@ -187,9 +252,12 @@ fn parse_flags(arg: Option<&Word>, table: &[(&str, &str)]) -> (Vec<Flag>, Option
     };
     let mut flags = Vec::new();
     let mut problem = None;
-    for part in inner.split(',').filter(|p| !p.is_empty()) {
+    // As `cmd_parseflagfield()`: split at commas, spaces around each flag skipped; an empty
+    // flag (`[]`, `[L,]`, `[L,,NC]`) is an unknown flag named ''.
+    for part in inner.split(',') {
+        let part = part.trim_matches(|c: char| c.is_ascii_whitespace());
         let (key, value) = match part.split_once('=') {
-            Some((k, v)) => (k, Some(v.to_string())),
+            Some((k, v)) => (k.trim_end(), Some(v.to_string())),
             None => (part, None),
         };
         let canonical = table
@@ -208,7 +276,8 @@ fn parse_flags(arg: Option<&Word>, table: &[(&str, &str)]) -> (Vec<Flag>, Option
     (flags, problem)
 }
 
-fn cond_kind(pattern: &str) -> CondKind {
+/// How a `RewriteCond` pattern tests its string.
+pub fn cond_kind(pattern: &str) -> CondKind {
     let p = pattern.strip_prefix('!').unwrap_or(pattern);
     let file_tests = ["-d", "-f", "-s", "-l", "-L", "-h", "-F", "-U", "-x"];
     let int_tests = ["-eq", "-ne", "-lt", "-le", "-gt", "-ge"];
@@ -375,5 +444,44 @@ mod tests {
             rw.rules[2].conds[0].flags_problem,
             Some(FlagsProblem::Unknown("X".into()))
         );
+    }
+
+    #[test]
+    fn raw_args_split_as_mod_rewrite_does() {
+        let raw = r#"%{THE_REQUEST} ^[A-Z]{3,9}\ /x\ HTTP/ [NC] extra"#;
+        let words: Vec<&str> = split_raw_args(raw)
+            .into_iter()
+            .map(|(r, _)| &raw[r])
+            .collect();
+        assert_eq!(words, ["%{THE_REQUEST}", r"^[A-Z]{3,9}\ /x\ HTTP/", "[NC]"]);
+        let raw = r#" ^.*(,|">|"<).* 'a b' "[L, NC]""#;
+        let words: Vec<(&str, bool)> = split_raw_args(raw)
+            .into_iter()
+            .map(|(r, q)| (&raw[r], q))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                (r#"^.*(,|">|"<).*"#, false),
+                ("a b", true),
+                ("[L, NC]", true)
+            ]
+        );
+        assert!(split_raw_args("  ").is_empty());
+        assert_eq!(split_raw_args("\"a").len(), 1);
+    }
+
+    #[test]
+    fn empty_flags_are_unknown_and_spaces_are_skipped() {
+        let m = model("ServerRoot /x\nRewriteRule a b []\nRewriteRule a b [L,]\nRewriteRule a b [L,,NC]\nRewriteRule a b \"[L, NC]\"\nRewriteRule a b [R=301,\n");
+        let apache = &m.apache;
+        let root = apache.roots.first().copied().unwrap_or(0);
+        let rw = apache.rewrites(root);
+        for r in &rw.rules[..3] {
+            assert_eq!(r.flags_problem, Some(FlagsProblem::Unknown(String::new())));
+        }
+        assert_eq!(rw.rules[3].flags_problem, None);
+        assert!(rw.rules[3].has_flag("L") && rw.rules[3].has_flag("NC"));
+        assert_eq!(rw.rules[4].flags_problem, Some(FlagsProblem::Delimiters));
     }
 }
