@@ -131,10 +131,9 @@ impl<'m> Ap<'m> {
         for s in &server_scopes {
             for d in a.directives_in(*s) {
                 match d.key.as_str() {
-                    "rewriteengine" | "rewriterule"
-                        if a.rewrites(*s).engine.is_some_and(|(_, on)| on)
-                            && !a.rewrites(*s).rules.is_empty() =>
-                    {
+                    // The engine setting is inherited everywhere (observed), so any rule
+                    // may run once any RewriteEngine On is written.
+                    "rewriterule" if engine_anywhere(a) => {
                         return Err("server-level mod_rewrite rules are not followed yet".into())
                     }
                     "redirect" | "redirectmatch" | "redirectpermanent" | "redirecttemp"
@@ -515,12 +514,7 @@ impl<'m> Ap<'m> {
                 if matches!(d.key.as_str(), "dav") {
                     return Err(format!("`{}` is not evaluated yet", d.name));
                 }
-                if d.key == "rewriteengine"
-                    && d.args
-                        .first()
-                        .is_some_and(|w| w.text.eq_ignore_ascii_case("on"))
-                    && !a.rewrites(*s).rules.is_empty()
-                {
+                if d.key == "rewriterule" && engine_anywhere(a) {
                     return Err("per-directory mod_rewrite rules are not followed yet".into());
                 }
             }
@@ -1034,6 +1028,19 @@ impl<'m> Ap<'m> {
             (true, other) => other,
         })
     }
+}
+
+/// Some `RewriteEngine On` is written: it reaches virtual hosts, directories and
+/// `.htaccess` files below it.
+fn engine_anywhere(a: &ApacheModel) -> bool {
+    (0..a.scopes.len()).any(|s| {
+        a.directives_in(s).iter().any(|d| {
+            d.key == "rewriteengine"
+                && d.args
+                    .first()
+                    .is_some_and(|w| w.text.eq_ignore_ascii_case("on"))
+        })
+    })
 }
 
 /// Combine results as RequireAny (`any`) or RequireAll does.
