@@ -10,6 +10,7 @@ pub mod auth_user_file_relative;
 pub mod basic_auth_without_tls;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
+pub mod https_redirect_after_auth;
 pub mod limit_leaves_methods_open;
 pub mod location_overrides_directory_auth;
 pub mod mixed_access_generations;

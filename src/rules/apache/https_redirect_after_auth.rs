@@ -1,0 +1,295 @@
+//! AL128: a redirect to `https://` written where Apache runs it after authentication.
+//!
+//! mod_rewrite in per-directory context (`.htaccess`, `<Directory>`, `<Location>`, `<If>`)
+//! and mod_alias's `Redirect` there both act in the fixup phase, after the auth checks. A
+//! plain-HTTP request to a protected area therefore gets 401 first, and the browser sends
+//! the password in clear before it ever sees the redirect. In server or virtual-host
+//! context the same redirect runs while the URL is translated, before any auth.
+use super::alias_bypasses_location_auth::asks_password;
+use crate::model::apache::{ApacheModel, ScopeId, ScopeKind};
+use crate::model::apache_merge::AuthzSource;
+use crate::rules::prelude::*;
+use crate::syntax::apache::Directive;
+
+pub static RULE: Rule = Rule {
+    code: "AL128",
+    name: "https-redirect-after-auth",
+    severity: Severity::Warning,
+    default_enabled: true,
+    summary: "The redirect to HTTPS runs after authentication: plain-HTTP visitors are asked for the password first",
+    why: "In `.htaccess`, `<Directory>`, `<Location>` and `<If>`, mod_rewrite and `Redirect` \
+          run in the fixup phase, after authentication. A plain-HTTP request to a protected \
+          area gets `401` instead of the redirect, the browser asks for the password and \
+          sends it in clear; only then is it redirected to HTTPS. Redirect in the \
+          `<VirtualHost *:80>` itself (server context), where it runs before any auth.",
+    bad: &[&[
+        Example {
+            path: "httpd.conf",
+            text: "ServerRoot /etc/apache2\nDocumentRoot /srv/www\n<Directory /srv/www>\n    AllowOverride All\n    Require all granted\n</Directory>\n",
+        },
+        Example {
+            path: "srv/www/admin/.htaccess",
+            text: "AuthType Basic\nAuthName \"Admin\"\nAuthUserFile /etc/apache2/users\nRequire valid-user\nRewriteEngine On\nRewriteCond %{HTTPS} off\nRewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n",
+        },
+    ]],
+    good: &[&[Example {
+        path: "httpd.conf",
+        text: "ServerRoot /etc/apache2\nDocumentRoot /srv/www\nRewriteEngine On\nRewriteCond %{HTTPS} off\nRewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n<Directory /srv/www/admin>\n    AuthType Basic\n    AuthName \"Admin\"\n    AuthUserFile /etc/apache2/users\n    Require valid-user\n</Directory>\n",
+    }]],
+    evidence: &[
+        "scenario: apache_flow_https_redirect_after_auth",
+        "scenario: apache_flow_https_redirect_before_auth",
+    ],
+    check: Check::Model(check),
+};
+
+/// Variables a condition tests to tell plain HTTP from HTTPS (`%{HTTPS}`, `%{HTTPS} != 'on'`
+/// in an expression...).
+const SCHEME_TESTS: &[&str] = &[
+    "%{https",
+    "%{server_port",
+    "%{request_scheme",
+    "%{http:x-forwarded-proto",
+];
+
+fn tests_scheme(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    SCHEME_TESTS.iter().any(|v| t.contains(v))
+}
+
+/// Is the scope inside a virtual host that serves TLS (`SSLEngine on`)?
+fn in_tls_vhost(apache: &ApacheModel, id: ScopeId) -> bool {
+    apache.vhost_of(id).is_some_and(|v| {
+        apache.directives_in(v).iter().any(|d| {
+            d.key == "sslengine"
+                && d.args
+                    .first()
+                    .is_some_and(|a| a.text.eq_ignore_ascii_case("on"))
+        })
+    })
+}
+
+/// An `<If>`/`<ElseIf>` around `id` (or `id` itself) whose expression tests the scheme.
+fn if_tests_scheme(apache: &ApacheModel, id: ScopeId) -> bool {
+    let mut cur = Some(id);
+    let mut guard = 0;
+    while let Some(sid) = cur {
+        guard += 1;
+        let Some(s) = apache.scope(sid) else {
+            return false;
+        };
+        if guard > 1024 {
+            return false;
+        }
+        if matches!(s.kind, ScopeKind::If | ScopeKind::ElseIf) {
+            let expr = s.head.as_ref().map(|h| {
+                h.args
+                    .iter()
+                    .map(|a| a.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            if expr.is_some_and(|e| tests_scheme(&e) || e.to_ascii_lowercase().contains("-secure"))
+            {
+                return true;
+            }
+        }
+        cur = s.parent;
+    }
+    false
+}
+
+/// HTTP-to-HTTPS redirects written directly in a per-directory scope.
+fn redirects_in(apache: &ApacheModel, id: ScopeId) -> Vec<&Directive> {
+    let mut out = Vec::new();
+    let rw = apache.rewrites(id);
+    if rw.per_dir && rw.engine.is_some_and(|(_, on)| on) {
+        for r in &rw.rules {
+            let https = r
+                .substitution
+                .is_some_and(|s| s.text.to_ascii_lowercase().starts_with("https://"));
+            let guarded = r.conds.iter().any(|c| {
+                c.test.is_some_and(|t| tests_scheme(&t.text))
+                    || c.pattern.is_some_and(|p| tests_scheme(&p.text))
+            }) || if_tests_scheme(apache, id);
+            if https && guarded {
+                out.push(r.directive);
+            }
+        }
+    }
+    for d in apache.directives_in(id) {
+        let redirect = matches!(
+            d.key.as_str(),
+            "redirect" | "redirectmatch" | "redirectpermanent" | "redirecttemp"
+        );
+        let https = d
+            .args
+            .iter()
+            .any(|a| a.text.to_ascii_lowercase().starts_with("https://"));
+        let plain_vhost = apache.vhost_of(id).is_some() && !in_tls_vhost(apache, id);
+        if redirect && https && (if_tests_scheme(apache, id) || plain_vhost) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The `Require` that asks for a password in a section (for the label).
+fn password_require(apache: &ApacheModel, id: ScopeId) -> Option<&Directive> {
+    std::iter::once(id)
+        .chain(apache.sections_below(id))
+        .flat_map(|s| apache.directives_in(s))
+        .find(|d| d.key == "require" && super::require_needs_user(d))
+}
+
+/// A protected section the redirect's scope applies to: its own area's authorization, or
+/// for a directory scope, a protected directory below it (same server).
+fn protected_area(apache: &ApacheModel, id: ScopeId) -> Option<ScopeId> {
+    if let AuthzSource::Section(s) = apache.authz_source(id) {
+        if asks_password(apache, s) {
+            return Some(s);
+        }
+    }
+    let anchor = apache.anchor(id)?;
+    let vhost = apache.vhost_of(anchor);
+    let dir = apache.anchor_dir(anchor);
+    (0..apache.scopes.len()).find(|p| {
+        let same_server = {
+            let v = apache.vhost_of(*p);
+            v.is_none() || v == vhost
+        };
+        let Some(ps) = apache.scope(*p) else {
+            return false;
+        };
+        if !same_server
+            || !matches!(
+                ps.kind,
+                ScopeKind::Directory | ScopeKind::Htaccess | ScopeKind::Location
+            )
+            || !asks_password(apache, *p)
+        {
+            return false;
+        }
+        match (&dir, apache.anchor_dir(*p)) {
+            (Some(d), Some(pd)) => pd.starts_with(d),
+            _ => false,
+        }
+    })
+}
+
+fn check(model: &Model, out: &mut Sink) {
+    let apache = &model.apache;
+    for id in 0..apache.scopes.len() {
+        let Some(scope) = apache.scope(id) else {
+            continue;
+        };
+        if !scope.kind.is_per_dir() || in_tls_vhost(apache, id) {
+            continue;
+        }
+        let redirects = redirects_in(apache, id);
+        let Some(first) = redirects.first() else {
+            continue;
+        };
+        let area = match scope.kind {
+            // A server-level <If> covers every request of its server.
+            ScopeKind::If | ScopeKind::ElseIf | ScopeKind::Else if apache.anchor(id).is_none() => {
+                server_wide_protected(apache, id)
+            }
+            _ => protected_area(apache, id),
+        };
+        let Some(area) = area else { continue };
+        let Some(req) = password_require(apache, area) else {
+            continue;
+        };
+        let d = out
+            .diag(format!(
+                "`{}` here runs after authentication: a plain-HTTP request to the protected area gets 401, and the password is sent in clear before any redirect to HTTPS",
+                first.name
+            ))
+            .at(first.span, "redirects to HTTPS only after the password check")
+            .label(req.span, "asks for the password first, over plain HTTP")
+            .help("move the redirect to server context (the `<VirtualHost *:80>` itself, outside any <Directory>, <Location> or <If>), where it runs before authentication");
+        out.emit(d);
+    }
+}
+
+/// For a server-level `<If>`: a protected section of the same server.
+fn server_wide_protected(apache: &ApacheModel, id: ScopeId) -> Option<ScopeId> {
+    let vhost = apache.vhost_of(id);
+    (0..apache.scopes.len()).find(|p| {
+        let v = apache.vhost_of(*p);
+        (v.is_none() || v == vhost)
+            && apache.scope(*p).is_some_and(|s| {
+                matches!(
+                    s.kind,
+                    ScopeKind::Directory | ScopeKind::Htaccess | ScopeKind::Location
+                )
+            })
+            && asks_password(apache, *p)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{fires, silent};
+
+    const AUTH: &str = "AuthType Basic\nAuthName \"A\"\nAuthUserFile /u\nRequire valid-user\n";
+    const RW: &str =
+        "RewriteEngine On\nRewriteCond %{HTTPS} off\nRewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n";
+
+    #[test]
+    fn per_directory_redirects_in_protected_areas_fire() {
+        fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("ServerRoot /x\n<Directory /w/a>\n{AUTH}{RW}</Directory>\n"),
+            )],
+        );
+        // A root .htaccess forcing HTTPS above a protected directory.
+        fires(
+            &super::RULE,
+            &[
+                (
+                    "httpd.conf",
+                    &format!("ServerRoot /x\n<Directory /w>\nAllowOverride All\nRequire all granted\n</Directory>\n<Directory /w/a>\n{AUTH}</Directory>\n"),
+                ),
+                ("/w/.htaccess", RW),
+            ],
+        );
+        // A server-level <If> is per-directory too.
+        fires(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("ServerRoot /x\n<Directory /w/a>\n{AUTH}</Directory>\n<If \"%{{HTTPS}} != 'on'\">\nRedirect permanent / https://example.org/\n</If>\n"),
+            )],
+        );
+    }
+
+    #[test]
+    fn server_context_redirects_and_unprotected_areas_are_silent() {
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("ServerRoot /x\n{RW}<Directory /w/a>\n{AUTH}</Directory>\n"),
+            )],
+        );
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("ServerRoot /x\n<Directory /w/a>\n{RW}</Directory>\n<Directory /w/b>\n{AUTH}</Directory>\n"),
+            )],
+        );
+        // A TLS virtual host never sees plain HTTP.
+        silent(
+            &super::RULE,
+            &[(
+                "site.conf",
+                &format!("<VirtualHost *:443>\nSSLEngine on\n<Directory /w/a>\n{AUTH}{RW}</Directory>\n</VirtualHost>\n"),
+            )],
+        );
+    }
+}
