@@ -8,6 +8,7 @@ pub mod auth_user_file_not_found;
 pub mod auth_user_file_not_set;
 pub mod auth_user_file_relative;
 pub mod basic_auth_without_tls;
+pub mod cgi_authorization_hidden;
 pub mod cors_preflight_needs_auth;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
