@@ -27,7 +27,7 @@ pub static RULE: Rule = Rule {
             text: "ServerRoot /etc/apache2\n<Directory /srv/app>\n    Options +ExecCGI\n    AddHandler cgi-script .cgi\n    AllowOverride All\n    Require all granted\n</Directory>\n",
         },
         Example {
-            path: "srv/app/.htaccess",
+            path: "/srv/app/.htaccess",
             text: "RewriteEngine On\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^ app.cgi [L]\n",
         },
     ]],
@@ -37,7 +37,7 @@ pub static RULE: Rule = Rule {
             text: "ServerRoot /etc/apache2\n<Directory /srv/app>\n    Options +ExecCGI\n    AddHandler cgi-script .cgi\n    AllowOverride All\n    Require all granted\n</Directory>\n",
         },
         Example {
-            path: "srv/app/.htaccess",
+            path: "/srv/app/.htaccess",
             text: "CGIPassAuth On\nRewriteEngine On\nRewriteCond %{REQUEST_FILENAME} !-f\nRewriteRule ^ app.cgi [L]\n",
         },
     ]],

@@ -28,7 +28,7 @@ pub static RULE: Rule = Rule {
             text: "ServerRoot /etc/apache2\nDocumentRoot /srv/www\n<Directory /srv/www>\n    AllowOverride All\n    Require all granted\n</Directory>\n",
         },
         Example {
-            path: "srv/www/admin/.htaccess",
+            path: "/srv/www/admin/.htaccess",
             text: "AuthType Basic\nAuthName \"Admin\"\nAuthUserFile /etc/apache2/users\nRequire valid-user\nRewriteEngine On\nRewriteCond %{HTTPS} off\nRewriteRule ^ https://%{HTTP_HOST}%{REQUEST_URI} [R=301,L]\n",
         },
     ]],
