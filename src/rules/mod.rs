@@ -141,6 +141,7 @@ pub static ALL: &[&Rule] = &[
     &apache::https_redirect_after_auth::RULE,
     &apache::cors_preflight_needs_auth::RULE,
     &apache::cgi_authorization_hidden::RULE,
+    &apache::unauthorized_error_document_url::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &nginx::protected_prefix_bypassed::RULE,

@@ -21,6 +21,7 @@ pub mod protected_area_reopened;
 pub mod require_any_grants_everyone;
 pub mod require_user_without_auth_type;
 pub mod satisfy_any_opens_area;
+pub mod unauthorized_error_document_url;
 pub mod unknown_auth_provider;
 pub mod unknown_auth_type;
 pub mod unknown_directive;
