@@ -126,7 +126,14 @@ fn redirects_in(apache: &ApacheModel, id: ScopeId) -> Vec<&Directive> {
             .args
             .iter()
             .any(|a| a.text.to_ascii_lowercase().starts_with("https://"));
-        let plain_vhost = apache.vhost_of(id).is_some() && !in_tls_vhost(apache, id);
+        // A virtual host without SSLEngine on that does not listen on 443 either.
+        let plain_vhost = apache.vhost_of(id).is_some_and(|v| {
+            !in_tls_vhost(apache, id)
+                && apache
+                    .scope(v)
+                    .and_then(|s| s.head.as_ref())
+                    .is_some_and(|h| h.args.iter().all(|a| !a.text.ends_with(":443")))
+        });
         if redirect && https && (if_tests_scheme(apache, id) || plain_vhost) {
             out.push(d);
         }
@@ -171,10 +178,36 @@ fn protected_area(apache: &ApacheModel, id: ScopeId) -> Option<ScopeId> {
             return false;
         }
         match (&dir, apache.anchor_dir(*p)) {
-            (Some(d), Some(pd)) => pd.starts_with(d),
+            (Some(d), Some(pd)) => pd.starts_with(d) && !rewrites_replaced(apache, d, &pd, vhost),
             _ => false,
         }
     })
+}
+
+/// Do per-directory mod_rewrite settings between `dir` (exclusive) and `below` replace the
+/// rules of `dir`? Without `RewriteOptions Inherit`, a deeper section that has any mod_rewrite
+/// directive of its own starts from its own rules; sections without any keep the parent's.
+fn rewrites_replaced(
+    apache: &ApacheModel,
+    dir: &std::path::Path,
+    below: &std::path::Path,
+    vhost: Option<ScopeId>,
+) -> bool {
+    apache
+        .chain_for_dir(below, vhost)
+        .scopes
+        .iter()
+        .filter(|s| {
+            apache
+                .anchor_dir(**s)
+                .is_some_and(|sd| sd.starts_with(dir) && sd != dir)
+        })
+        .any(|s| {
+            apache
+                .directives_in(*s)
+                .iter()
+                .any(|d| d.key.starts_with("rewrite"))
+        })
 }
 
 fn check(model: &Model, out: &mut Sink) {
@@ -282,6 +315,17 @@ mod tests {
                 "httpd.conf",
                 &format!("ServerRoot /x\n<Directory /w/a>\n{RW}</Directory>\n<Directory /w/b>\n{AUTH}</Directory>\n"),
             )],
+        );
+        // A protected directory with rewrite rules of its own does not run the parent's.
+        silent(
+            &super::RULE,
+            &[
+                (
+                    "httpd.conf",
+                    &format!("ServerRoot /x\n<Directory /w>\nAllowOverride All\nRequire all granted\n</Directory>\n<Directory /w/a>\n{AUTH}RewriteEngine On\nRewriteRule ^x$ y.html\n</Directory>\n"),
+                ),
+                ("/w/.htaccess", RW),
+            ],
         );
         // A TLS virtual host never sees plain HTTP.
         silent(
