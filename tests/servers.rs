@@ -230,6 +230,8 @@ fn apache_main(root: &Path, port: u16, run_as: Option<&str>) -> String {
         "setenvif",
         "headers",
         "cgi",
+        "proxy",
+        "proxy_http",
     ];
     let mut s = format!(
         "ServerRoot {root}\nServerName 127.0.0.1\nTypesConfig /etc/mime.types\n",
