@@ -10,6 +10,7 @@ pub mod auth_user_file_relative;
 pub mod basic_auth_without_tls;
 pub mod cgi_authorization_hidden;
 pub mod cors_preflight_needs_auth;
+pub mod directory_auth_on_proxied_url;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
 pub mod https_redirect_after_auth;
