@@ -500,6 +500,23 @@ mod tests {
     }
 
     #[test]
+    fn virtual_hosts_see_main_server_aliases_and_only_their_own_rewrites() {
+        let vhost = |inner: &str| {
+            format!("ServerRoot /x\nAlias /m /w/p\n<VirtualHost *:80>\nDocumentRoot /w\n<Location /p>\nAuthType Basic\nAuthName \"P\"\nAuthUserFile /u\nRequire valid-user\n</Location>\n{inner}</VirtualHost>\n")
+        };
+        // The main server's Alias is merged into the virtual host.
+        fires(&super::RULE, &[("httpd.conf", &vhost(""))]);
+        // A Location of another virtual host protects nothing here.
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                "ServerRoot /x\n<VirtualHost *:80>\nDocumentRoot /w\n<Location /p>\nAuthType Basic\nAuthName \"P\"\nAuthUserFile /u\nRequire valid-user\n</Location>\n</VirtualHost>\n<VirtualHost *:81>\nDocumentRoot /w\nRewriteEngine On\nRewriteRule ^/m/(.*)$ /w/p/$1\n</VirtualHost>\n",
+            )],
+        );
+    }
+
+    #[test]
     fn literal_prefixes() {
         assert_eq!(anchored_literal("^/m/(.*)$").as_deref(), Some("/m/"));
         assert_eq!(anchored_literal(r"^/a\.b/x?").as_deref(), Some("/a.b/"));

@@ -197,7 +197,8 @@ fn check(model: &Model, out: &mut Sink) {
             };
             let d = out
                 .diag(format!(
-                    "`{url}` is proxied, so its requests never map to `{}`: the password this <Directory> asks is never asked, and the backend answers anyone it does not check itself",
+                    "`{}/` is proxied, so its requests never map to `{}`: this <Directory>'s password is never asked, and the backend answers anyone it does not check itself",
+                    url.trim_end_matches('/'),
                     dir.display()
                 ))
                 .at(m.directive().span, "hands the URL to mod_proxy before any <Directory> applies")

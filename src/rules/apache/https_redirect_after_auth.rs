@@ -5,9 +5,10 @@
 //! plain-HTTP request to a protected area therefore gets 401 first, and the browser sends
 //! the password in clear before it ever sees the redirect. In server or virtual-host
 //! context the same redirect runs while the URL is translated, before any auth.
-use super::alias_bypasses_location_auth::asks_password;
+use super::alias_bypasses_location_auth::{asks_password, docroot, Server};
 use crate::model::apache::{ApacheModel, ScopeId, ScopeKind};
-use crate::model::apache_merge::AuthzSource;
+use crate::model::apache_merge::{location_matches, AuthzSource};
+use crate::model::pcre::{Cache, Flavor};
 use crate::rules::prelude::*;
 use crate::syntax::apache::Directive;
 
@@ -226,7 +227,7 @@ fn check(model: &Model, out: &mut Sink) {
         let area = match scope.kind {
             // A server-level <If> covers every request of its server.
             ScopeKind::If | ScopeKind::ElseIf | ScopeKind::Else if apache.anchor(id).is_none() => {
-                server_wide_protected(apache, id)
+                server_wide_protected(apache, id, first)
             }
             _ => protected_area(apache, id),
         };
@@ -246,20 +247,84 @@ fn check(model: &Model, out: &mut Sink) {
     }
 }
 
-/// For a server-level `<If>`: a protected section of the same server.
-fn server_wide_protected(apache: &ApacheModel, id: ScopeId) -> Option<ScopeId> {
+/// For a server-level `<If>`: a protected section of the same server whose URL the
+/// redirect covers. Silent when the expression also tests the URL.
+fn server_wide_protected(
+    apache: &ApacheModel,
+    id: ScopeId,
+    redirect: &Directive,
+) -> Option<ScopeId> {
+    let expr = apache
+        .scope(id)?
+        .head
+        .as_ref()?
+        .args
+        .iter()
+        .map(|a| a.text.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if expr.contains("request_uri") || expr.contains("the_request") || expr.contains("%{path") {
+        return None;
+    }
     let vhost = apache.vhost_of(id);
+    let mut tops = apache.roots.clone();
+    tops.extend(vhost);
+    let root = docroot(apache, &Server { vhost, tops });
+    let mut cache = Cache::default();
     (0..apache.scopes.len()).find(|p| {
         let v = apache.vhost_of(*p);
-        (v.is_none() || v == vhost)
-            && apache.scope(*p).is_some_and(|s| {
-                matches!(
-                    s.kind,
-                    ScopeKind::Directory | ScopeKind::Htaccess | ScopeKind::Location
-                )
-            })
-            && asks_password(apache, *p)
+        let Some(s) = apache.scope(*p) else {
+            return false;
+        };
+        if !(v.is_none() || v == vhost) || !asks_password(apache, *p) {
+            return false;
+        }
+        let url = match s.kind {
+            ScopeKind::Location => s
+                .head
+                .as_ref()
+                .and_then(|h| h.args.first())
+                .map(|a| a.text.clone())
+                .filter(|t| !t.contains(['*', '?', '['])),
+            ScopeKind::Directory | ScopeKind::Htaccess => {
+                match (apache.anchor_dir(*p), root.as_ref()) {
+                    (Some(dir), Some(r)) => dir
+                        .strip_prefix(r)
+                        .ok()
+                        .map(|rest| format!("/{}", rest.to_string_lossy())),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        url.is_some_and(|u| redirect_covers(redirect, &u, &mut cache))
     })
+}
+
+/// Does a redirect directive act on requests for the area served at `url`?
+fn redirect_covers(d: &Directive, url: &str, cache: &mut Cache) -> bool {
+    let dir_url = format!("{}/", url.trim_end_matches('/'));
+    let texts: Vec<&str> = d.args.iter().map(|a| a.text.as_str()).collect();
+    let target_at = texts
+        .iter()
+        .position(|t| t.to_ascii_lowercase().starts_with("https://"));
+    match d.key.as_str() {
+        "rewriterule" | "redirectmatch" => {
+            let pattern = if d.key == "rewriterule" {
+                texts.first()
+            } else {
+                target_at
+                    .and_then(|i| i.checked_sub(1))
+                    .and_then(|i| texts.get(i))
+            };
+            pattern
+                .is_some_and(|p| cache.is_match(p, Flavor::Apache, false, &dir_url) == Some(true))
+        }
+        _ => texts
+            .iter()
+            .find(|t| t.starts_with('/'))
+            .is_some_and(|path| location_matches(path, url)),
+    }
 }
 
 #[cfg(test)]
@@ -295,7 +360,15 @@ mod tests {
             &super::RULE,
             &[(
                 "httpd.conf",
-                &format!("ServerRoot /x\n<Directory /w/a>\n{AUTH}</Directory>\n<If \"%{{HTTPS}} != 'on'\">\nRedirect permanent / https://example.org/\n</If>\n"),
+                &format!("ServerRoot /x\nDocumentRoot /w\n<Directory /w/a>\n{AUTH}</Directory>\n<If \"%{{HTTPS}} != 'on'\">\nRedirect permanent / https://example.org/\n</If>\n"),
+            )],
+        );
+        // ... but not when the redirect is for other URLs.
+        silent(
+            &super::RULE,
+            &[(
+                "httpd.conf",
+                &format!("ServerRoot /x\nDocumentRoot /w\n<Directory /w/a>\n{AUTH}</Directory>\n<If \"%{{HTTPS}} != 'on'\">\nRedirect permanent /b https://example.org/b\n</If>\n"),
             )],
         );
     }
