@@ -117,7 +117,7 @@ pub(super) fn asks_password(apache: &ApacheModel, scope: ScopeId) -> bool {
 }
 
 /// mod_alias's prefix test: `fake` matches `url` at a segment boundary. The rest of the URL.
-fn alias_rest<'u>(fake: &str, url: &'u str) -> Option<&'u str> {
+pub(super) fn alias_rest<'u>(fake: &str, url: &'u str) -> Option<&'u str> {
     let rest = url.strip_prefix(fake)?;
     (rest.is_empty() || fake.ends_with('/') || rest.starts_with('/')).then_some(rest)
 }

@@ -6,9 +6,12 @@
 //! `CGIPassAuth On` (2.4.13+); the usual workarounds copy it into `HTTP_AUTHORIZATION` with
 //! `SetEnvIf` or a `RewriteRule ... [E=HTTP_AUTHORIZATION:...]`. Any of these anywhere in
 //! the input keeps the rule silent, as does an area whose `AuthType` is unknown.
+use super::alias_bypasses_location_auth::alias_rest;
 use crate::model::apache::{ApacheModel, Lookup, ScopeId, ScopeKind};
+use crate::model::paths::normalize;
 use crate::rules::prelude::*;
 use crate::syntax::apache::Directive;
+use std::path::Path;
 
 pub static RULE: Rule = Rule {
     code: "AL130",
@@ -108,6 +111,35 @@ fn cgi_pass_auth(apache: &ApacheModel, scopes: &[ScopeId]) -> bool {
     })
 }
 
+/// The `ScriptAlias` that takes the URL-path `path` (a rewrite's target), when the script
+/// directory neither passes the header nor asks for a password itself.
+fn script_alias_for<'m>(apache: &'m ApacheModel, id: ScopeId, path: &str) -> Option<&'m Directive> {
+    if !path.starts_with('/') {
+        return None;
+    }
+    let vhost = apache.vhost_of(id);
+    let tops = apache.roots.iter().copied().chain(vhost);
+    let d = tops.flat_map(|t| apache.directives_in(t)).find(|d| {
+        d.key == "scriptalias"
+            && d.args.len() == 2
+            && d.args
+                .first()
+                .is_some_and(|fake| alias_rest(&fake.text, path).is_some())
+    })?;
+    let real = normalize(Path::new(&d.args.get(1)?.text));
+    if !real.is_absolute() {
+        return None;
+    }
+    let chain = apache.chain_for_dir(&real, vhost);
+    let passes_or_asks = chain.scopes.iter().any(|s| {
+        apache
+            .directives_in(*s)
+            .iter()
+            .any(|x| x.key == "cgipassauth" || x.key == "authtype")
+    });
+    (!passes_or_asks).then_some(d)
+}
+
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
     if copies_header_somewhere(apache) {
@@ -130,9 +162,6 @@ fn check(model: &Model, out: &mut Sink) {
             continue;
         }
         let exts = cgi_extensions(apache, &scopes);
-        if exts.is_empty() {
-            continue;
-        }
         for r in &rw.rules {
             let Some(sub) = r.substitution else { continue };
             let hands_off = ["R", "P", "F", "G"];
@@ -143,11 +172,12 @@ fn check(model: &Model, out: &mut Sink) {
             // variable part.
             let path = sub.text.split(['?', '$', '%']).next().unwrap_or("");
             let file = path.rsplit('/').next().unwrap_or("");
-            let Some((_, ext)) = file.rsplit_once('.') else {
-                continue;
-            };
-            let Some((_, handler)) = exts.iter().find(|(e, _)| e == &ext.to_ascii_lowercase())
-            else {
+            let by_ext = file.rsplit_once('.').and_then(|(_, ext)| {
+                exts.iter()
+                    .find(|(e, _)| e == &ext.to_ascii_lowercase())
+                    .map(|(_, d)| *d)
+            });
+            let Some(handler) = by_ext.or_else(|| script_alias_for(apache, id, path)) else {
                 continue;
             };
             let d = out
@@ -176,6 +206,25 @@ mod tests {
         fires(
             &super::RULE,
             &[("httpd.conf", SERVER), ("/w/app/.htaccess", FRONT)],
+        );
+    }
+
+    #[test]
+    fn front_controller_to_a_script_alias_fires_unless_its_directory_passes_auth() {
+        let server = |extra: &str| {
+            format!("ServerRoot /x\nScriptAlias /cgi-bin/ /usr/lib/cgi-bin/\n<Directory /usr/lib/cgi-bin>\nRequire all granted\n{extra}</Directory>\n<Directory /w>\nAllowOverride All\nRequire all granted\n</Directory>\n")
+        };
+        let front = "RewriteEngine On\nRewriteRule ^ /cgi-bin/app [L]\n";
+        fires(
+            &super::RULE,
+            &[("httpd.conf", &server("")), ("/w/.htaccess", front)],
+        );
+        silent(
+            &super::RULE,
+            &[
+                ("httpd.conf", &server("CGIPassAuth On\n")),
+                ("/w/.htaccess", front),
+            ],
         );
     }
 
