@@ -143,6 +143,7 @@ pub static ALL: &[&Rule] = &[
     &apache::cgi_authorization_hidden::RULE,
     &apache::unauthorized_error_document_url::RULE,
     &apache::directory_auth_on_proxied_url::RULE,
+    &apache::auth_missing_in_other_vhost::RULE,
     &nginx::auth_basic_without_user_file::RULE,
     &nginx::directive_not_allowed_here::RULE,
     &nginx::protected_prefix_bypassed::RULE,

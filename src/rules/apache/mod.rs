@@ -1,6 +1,7 @@
 //! AL1xx: Apache httpd rules.
 
 pub mod alias_bypasses_location_auth;
+pub mod auth_missing_in_other_vhost;
 pub mod auth_name_unquoted_spaces;
 pub mod auth_type_without_auth_name;
 pub mod auth_type_without_require;
