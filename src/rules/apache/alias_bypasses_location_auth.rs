@@ -75,6 +75,24 @@ pub(super) fn servers(apache: &ApacheModel) -> Vec<Server> {
     out
 }
 
+/// The scopes whose server-context mod_rewrite rules run for `server`'s requests: the
+/// virtual host's own (rules are not inherited without `RewriteOptions Inherit`), or the
+/// main server's when no virtual host exists (with virtual hosts, which requests still
+/// reach the main server depends on addresses the input may not show).
+pub(super) fn rewrite_scopes_of(apache: &ApacheModel, server: &Server) -> Vec<ScopeId> {
+    match server.vhost {
+        Some(v) => vec![v],
+        None if apache
+            .scopes
+            .iter()
+            .any(|s| s.kind == ScopeKind::VirtualHost) =>
+        {
+            Vec::new()
+        }
+        None => apache.roots.clone(),
+    }
+}
+
 /// Does a section written at `scope` apply to requests of `server`?
 pub(super) fn applies_to(apache: &ApacheModel, scope: ScopeId, server: &Server) -> bool {
     let v = apache.vhost_of(scope);
@@ -236,11 +254,7 @@ fn mappings<'m>(apache: &'m ApacheModel, server: &Server) -> Vec<Mapping<'m>> {
         }
     }
     // mod_rewrite: only the server's own scope (no RewriteOptions Inherit is followed).
-    let own = match server.vhost {
-        Some(v) => vec![v],
-        None => apache.roots.clone(),
-    };
-    for top in own {
+    for top in rewrite_scopes_of(apache, server) {
         let rw = apache.rewrites(top);
         if !rw.engine.is_some_and(|(_, on)| on) {
             continue;

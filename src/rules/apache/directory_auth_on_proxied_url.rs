@@ -7,7 +7,7 @@
 //! exclusions (`ProxyPass ... !`), conditions, regex sections or `<Proxy>` sections with
 //! auth make the outcome uncertain.
 use super::alias_bypasses_location_auth::{
-    anchored_literal, applies_to, asks_password, docroot, servers, Server,
+    anchored_literal, applies_to, asks_password, docroot, rewrite_scopes_of, servers, Server,
 };
 use crate::model::apache::{ApacheModel, ScopeId, ScopeKind};
 use crate::model::apache_merge::location_matches;
@@ -99,11 +99,7 @@ fn proxied<'m>(apache: &'m ApacheModel, server: &Server) -> Option<Vec<Proxied<'
             out.push(Proxied::Prefix(d, path.text.clone()));
         }
     }
-    let own = match server.vhost {
-        Some(v) => vec![v],
-        None => apache.roots.clone(),
-    };
-    for top in own {
+    for top in rewrite_scopes_of(apache, server) {
         let rw = apache.rewrites(top);
         if !rw.engine.is_some_and(|(_, on)| on) {
             continue;
