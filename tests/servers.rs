@@ -228,6 +228,10 @@ fn apache_main(root: &Path, port: u16, run_as: Option<&str>) -> String {
         "rewrite",
         "env",
         "setenvif",
+        "headers",
+        "cgi",
+        "proxy",
+        "proxy_http",
     ];
     let mut s = format!(
         "ServerRoot {root}\nServerName 127.0.0.1\nTypesConfig /etc/mime.types\n",

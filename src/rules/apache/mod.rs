@@ -1,5 +1,7 @@
 //! AL1xx: Apache httpd rules.
 
+pub mod alias_bypasses_location_auth;
+pub mod auth_missing_in_other_vhost;
 pub mod auth_name_unquoted_spaces;
 pub mod auth_type_without_auth_name;
 pub mod auth_type_without_require;
@@ -7,8 +9,12 @@ pub mod auth_user_file_not_found;
 pub mod auth_user_file_not_set;
 pub mod auth_user_file_relative;
 pub mod basic_auth_without_tls;
+pub mod cgi_authorization_hidden;
+pub mod cors_preflight_needs_auth;
+pub mod directory_auth_on_proxied_url;
 pub mod htaccess_auth_forbidden;
 pub mod htaccess_auth_ignored;
+pub mod https_redirect_after_auth;
 pub mod limit_leaves_methods_open;
 pub mod location_overrides_directory_auth;
 pub mod mixed_access_generations;
@@ -24,6 +30,7 @@ pub mod rewrite_regex_invalid;
 pub mod rewrite_rules_never_run;
 pub mod rewrite_support;
 pub mod satisfy_any_opens_area;
+pub mod unauthorized_error_document_url;
 pub mod unknown_auth_provider;
 pub mod unknown_auth_type;
 pub mod unknown_directive;
