@@ -613,20 +613,9 @@ fn why_cmd(args: &WhyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
     req.host_header = args.host.clone();
     req.client = args.client;
     if let Some(user) = &args.user {
-        if user.is_empty() || user.contains(':') {
-            eprintln!("authlint: a Basic user name cannot be empty or contain `:`");
-            return Ok(2);
-        }
-        let password = if args.password_stdin {
-            read_password(std::io::stdin().lock())?
-        } else if std::io::stdin().is_terminal() {
-            match rpassword::prompt_password(format!("Password for {user}: ")) {
-                Ok(p) => p.into_bytes(),
-                Err(e) => return fail(&format!("cannot read the password from the terminal: {e}")),
-            }
-        } else {
-            eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
-            return Ok(2);
+        let password = match password_for(user, args.password_stdin)? {
+            Ok(p) => p,
+            Err(code) => return Ok(code),
         };
         req.credentials = Some((user.clone(), password));
     }
@@ -699,21 +688,9 @@ fn htpasswd_verify(args: &VerifyArgs, out: &mut dyn Write) -> std::io::Result<u8
     let server = Server::from(args.server);
     let server_name = crate::rules::htpasswd::server_name(server);
     let user = crate::rules::htpasswd::quoted(&args.user);
-    if args.user.is_empty() || args.user.contains(':') {
-        eprintln!("authlint: {user} cannot be a user name: Basic auth ends the name at the first `:`, and an empty one is never looked up");
-        return Ok(2);
-    }
-    let password = if args.password_stdin {
-        read_password(std::io::stdin().lock())?
-    } else if std::io::stdin().is_terminal() {
-        // From the terminal, without echo (rpassword talks to the tty itself).
-        match rpassword::prompt_password(format!("Password for {user}: ")) {
-            Ok(p) => p.into_bytes(),
-            Err(e) => return fail(&format!("cannot read the password from the terminal: {e}")),
-        }
-    } else {
-        eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
-        return Ok(2);
+    let password = match password_for(&args.user, args.password_stdin)? {
+        Ok(p) => p,
+        Err(code) => return Ok(code),
     };
     let path = args.file.display().to_string();
     let (text, lossy) = match DiskFs.read(&args.file, DEFAULT_SIZE_CAP) {
@@ -753,6 +730,29 @@ fn htpasswd_verify(args: &VerifyArgs, out: &mut dyn Write) -> std::io::Result<u8
         Verdict::Unverifiable(why) => fail(&format!(
             "{path}:{line}: cannot verify the {scheme} hash of user {user}: {why}"
         )),
+    }
+}
+
+/// The password for a Basic user: from standard input with `--password-stdin`, else from
+/// the terminal without echo; never from the command line. `Err(exit code)` after saying
+/// why on stderr.
+fn password_for(user: &str, from_stdin: bool) -> std::io::Result<Result<Vec<u8>, u8>> {
+    let shown = crate::rules::htpasswd::quoted(user);
+    if user.is_empty() || user.contains(':') {
+        eprintln!("authlint: {shown} cannot be a user name: Basic auth ends the name at the first `:`, and an empty one is never looked up");
+        return Ok(Err(2));
+    }
+    if from_stdin {
+        return read_password(std::io::stdin().lock()).map(Ok);
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("authlint: add --password-stdin to read the password from standard input (it is never taken from the command line)");
+        return Ok(Err(2));
+    }
+    // From the terminal, without echo (rpassword talks to the tty itself).
+    match rpassword::prompt_password(format!("Password for {shown}: ")) {
+        Ok(p) => Ok(Ok(p.into_bytes())),
+        Err(e) => fail(&format!("cannot read the password from the terminal: {e}")).map(Err),
     }
 }
 

@@ -10,12 +10,9 @@
 //! Unknown, never guessed: mod_rewrite or `Redirect` in play, `<If>`, regex sections that
 //! carry settings, access_compat (`Order`/`Allow`/`Deny`/`Satisfy`), Digest, providers
 //! other than `file`, `ErrorDocument`, a document root that is not in the input.
-use super::{status_text, Answer, Request, Step, UserCheck};
+use super::{check_login, status_text, Answer, Login, Request, Step, UserCheck};
 use crate::diag::Diagnostic;
-use crate::htpasswd::file::lookup as find_user;
-use crate::htpasswd::file::Lookup as UserLookup;
 use crate::htpasswd::scheme::Server;
-use crate::htpasswd::verify::{verify, Verdict};
 use crate::model::apache::{ApacheModel, HtaccessContext, Item, ScopeId, ScopeKind};
 use crate::model::paths::PathMap;
 use crate::model::Model;
@@ -647,69 +644,33 @@ impl<'m> Ap<'m> {
             return Ok(Some(500));
         };
         self.password_file = Some(arg.text.clone());
-        let r = self
-            .model
-            .password_refs
-            .iter()
-            .find(|r| r.server == Server::Apache && r.span == arg.span)
-            .ok_or_else(|| "the AuthUserFile is not in the input".to_string())?;
-        if r.missing {
-            self.step(file.span, "this password file does not exist (AH01620)");
-            return Ok(Some(500));
-        }
-        let fid = r
-            .file
-            .ok_or_else(|| format!("`{}` is not in the input", r.server_path.display()))?;
-        if let Some(ra) = crate::model::accounts::run_as(self.model, r) {
-            let ids = self
-                .model
-                .accounts
-                .get(&(ra.user, ra.group))
-                .cloned()
-                .flatten();
-            let access = self
-                .model
-                .password_files
-                .get(&fid)
-                .and_then(|pf| pf.access.clone());
-            if let (Some(ids), Some(access)) = (ids, access) {
-                if access.blocked_for(&ids).is_some() {
-                    self.step(
-                        file.span,
-                        "the server cannot read this password file (AH01620)",
-                    );
-                    return Ok(Some(500));
-                }
+        let login = check_login(self.model, Server::Apache, arg.span, &user, &password)?;
+        self.user = login.user_check();
+        let (refused, label) = match &login {
+            Login::Missing => (
+                Some(500),
+                "this password file does not exist (AH01620)".to_string(),
+            ),
+            Login::Unreadable => (
+                Some(500),
+                "the server cannot read this password file (AH01620)".to_string(),
+            ),
+            Login::UnknownUser => (Some(401), format!("no entry for user `{user}` (AH01618)")),
+            Login::Match { line } => (
+                None,
+                format!("`{user}` (line {line}): the password matches"),
+            ),
+            Login::Mismatch { line } => (
+                Some(401),
+                format!("`{user}` (line {line}): the password does not match (AH01617)"),
+            ),
+            Login::Unverifiable(why) => {
+                return Err(format!("the hash of `{user}` cannot be computed: {why}"))
             }
-        }
-        let text = self.model.sources.get(fid).map_or("", |f| f.text.as_str());
-        match find_user(text, Server::Apache, &user) {
-            UserLookup::NotFound => {
-                self.user = Some(UserCheck::UnknownUser);
-                self.step(file.span, format!("no entry for user `{user}` (AH01618)"));
-                return Ok(Some(401));
-            }
-            UserLookup::Found { line, hash } => match verify(Server::Apache, &hash, &password) {
-                Verdict::Match => {
-                    self.user = Some(UserCheck::Match);
-                    self.step(
-                        file.span,
-                        format!("`{user}` (line {line}): the password matches"),
-                    );
-                }
-                Verdict::Mismatch => {
-                    self.user = Some(UserCheck::Mismatch);
-                    self.step(
-                        file.span,
-                        format!("`{user}` (line {line}): the password does not match (AH01617)"),
-                    );
-                    return Ok(Some(401));
-                }
-                Verdict::Unverifiable(why) => {
-                    self.user = Some(UserCheck::Unverifiable(why.clone()));
-                    return Err(format!("the hash of `{user}` cannot be computed: {why}"));
-                }
-            },
+        };
+        self.step(file.span, label);
+        if refused.is_some() {
+            return Ok(refused);
         }
         match self.eval_logic(&logic, Some(&user))? {
             Authz::Granted => Ok(None),

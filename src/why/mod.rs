@@ -135,6 +135,82 @@ pub enum UserCheck {
     Unverifiable(String),
 }
 
+/// What a server finds when it checks a login against the password file a directive
+/// names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Login {
+    /// Known not to exist.
+    Missing,
+    /// The account the workers run as cannot read it.
+    Unreadable,
+    UnknownUser,
+    Match {
+        line: u32,
+    },
+    Mismatch {
+        line: u32,
+    },
+    Unverifiable(String),
+}
+
+impl Login {
+    /// The [`UserCheck`] the answer reports, for the outcomes about the user.
+    pub(crate) fn user_check(&self) -> Option<UserCheck> {
+        match self {
+            Login::UnknownUser => Some(UserCheck::UnknownUser),
+            Login::Match { .. } => Some(UserCheck::Match),
+            Login::Mismatch { .. } => Some(UserCheck::Mismatch),
+            Login::Unverifiable(why) => Some(UserCheck::Unverifiable(why.clone())),
+            Login::Missing | Login::Unreadable => None,
+        }
+    }
+}
+
+/// Check `user`/`password` against the file named by the directive argument at `arg`,
+/// as `server` reads and verifies it. `Err` when the file is not in the input.
+pub(crate) fn check_login(
+    model: &Model,
+    server: Server,
+    arg: Span,
+    user: &str,
+    password: &[u8],
+) -> Result<Login, String> {
+    use crate::htpasswd::file::{lookup, Lookup};
+    use crate::htpasswd::verify::{verify, Verdict};
+    let r = model
+        .password_refs
+        .iter()
+        .find(|r| r.server == server && r.span == arg)
+        .ok_or_else(|| "the password file is not in the input".to_string())?;
+    if r.missing {
+        return Ok(Login::Missing);
+    }
+    let fid = r
+        .file
+        .ok_or_else(|| format!("`{}` is not in the input", r.server_path.display()))?;
+    if let Some(ra) = crate::model::accounts::run_as(model, r) {
+        let ids = model.accounts.get(&(ra.user, ra.group)).cloned().flatten();
+        let access = model
+            .password_files
+            .get(&fid)
+            .and_then(|pf| pf.access.as_ref());
+        if let (Some(ids), Some(access)) = (ids, access) {
+            if access.blocked_for(&ids).is_some() {
+                return Ok(Login::Unreadable);
+            }
+        }
+    }
+    let text = model.sources.get(fid).map_or("", |f| f.text.as_str());
+    Ok(match lookup(text, server, user) {
+        Lookup::NotFound => Login::UnknownUser,
+        Lookup::Found { line, hash } => match verify(server, &hash, password) {
+            Verdict::Match => Login::Match { line },
+            Verdict::Mismatch => Login::Mismatch { line },
+            Verdict::Unverifiable(why) => Login::Unverifiable(why),
+        },
+    })
+}
+
 /// The predicted answer.
 #[derive(Clone, Debug, Default)]
 pub struct Answer {

@@ -9,11 +9,8 @@
 //! Unknown, never guessed: an upstream (`*_pass`), a variable the request does not fix, an
 //! `if` condition it cannot evaluate, an include that was not read, a client address an
 //! allow list needs, a document root that is not in the input.
-use super::{status_text, Answer, Request, Step, UserCheck};
-use crate::htpasswd::file::lookup as find_user;
-use crate::htpasswd::file::Lookup as UserLookup;
+use super::{check_login, status_text, Answer, Login, Request, Step, UserCheck};
 use crate::htpasswd::scheme::Server;
-use crate::htpasswd::verify::{verify, Verdict};
 use crate::model::nginx::{CtxId, Lookup, NgItem, NginxModel};
 use crate::model::nginx_match::{BasicAuth, LocationMatcher, Selected};
 use crate::model::paths::PathMap;
@@ -942,77 +939,35 @@ impl<'m> Ngx<'m> {
             self.fix = Some("send credentials of a user in the user file".into());
             return Ok(Some(Err(401)));
         };
-        let Some(r) = self.model.password_refs.iter().find(|r| {
-            r.server == Server::Nginx && file.args.first().is_some_and(|a| a.span == r.span)
-        }) else {
-            return Err("the user file is not in the input".into());
+        let Some(arg) = file.args.first() else {
+            return Err("auth_basic_user_file without a path".into());
         };
-        if r.missing {
-            self.step(
-                file.span,
-                "this user file does not exist: every login is refused",
-            );
-            return Ok(Some(Err(403)));
-        }
-        let Some(fid) = r.file else {
-            return Err(format!(
-                "the user file `{}` is not in the input",
-                r.server_path.display()
-            ));
+        let login = check_login(self.model, Server::Nginx, arg.span, &user, &password)?;
+        self.user = login.user_check();
+        let (status, label) = match &login {
+            Login::Missing => (
+                Err(403),
+                "this user file does not exist: every login is refused".to_string(),
+            ),
+            Login::Unreadable => (
+                Err(500),
+                "the workers cannot read this user file".to_string(),
+            ),
+            Login::UnknownUser => (Err(401), format!("no entry for user `{user}` in this file")),
+            Login::Match { line } => (
+                Ok(()),
+                format!("`{user}` (line {line}): the password matches"),
+            ),
+            Login::Mismatch { line } => (
+                Err(401),
+                format!("`{user}` (line {line}): the password does not match"),
+            ),
+            Login::Unverifiable(why) => {
+                return Err(format!("the hash of `{user}` cannot be computed: {why}"))
+            }
         };
-        // The workers cannot open it: 500 for every login.
-        if let Some(ra) = crate::model::accounts::run_as(self.model, r) {
-            let ids = self
-                .model
-                .accounts
-                .get(&(ra.user, ra.group))
-                .cloned()
-                .flatten();
-            let access = self
-                .model
-                .password_files
-                .get(&fid)
-                .and_then(|pf| pf.access.clone());
-            if let (Some(ids), Some(access)) = (ids, access) {
-                if access.blocked_for(&ids).is_some() {
-                    self.step(file.span, "the workers cannot read this user file");
-                    return Ok(Some(Err(500)));
-                }
-            }
-        }
-        let text = self.model.sources.get(fid).map_or("", |f| f.text.as_str());
-        match find_user(text, Server::Nginx, &user) {
-            UserLookup::NotFound => {
-                self.user = Some(UserCheck::UnknownUser);
-                self.step(
-                    file.span,
-                    format!("no entry for user `{user}` in this file"),
-                );
-                Ok(Some(Err(401)))
-            }
-            UserLookup::Found { line, hash } => match verify(Server::Nginx, &hash, &password) {
-                Verdict::Match => {
-                    self.user = Some(UserCheck::Match);
-                    self.step(
-                        file.span,
-                        format!("`{user}` (line {line}): the password matches"),
-                    );
-                    Ok(Some(Ok(())))
-                }
-                Verdict::Mismatch => {
-                    self.user = Some(UserCheck::Mismatch);
-                    self.step(
-                        file.span,
-                        format!("`{user}` (line {line}): the password does not match"),
-                    );
-                    Ok(Some(Err(401)))
-                }
-                Verdict::Unverifiable(why) => {
-                    self.user = Some(UserCheck::Unverifiable(why.clone()));
-                    Err(format!("the hash of `{user}` cannot be computed: {why}"))
-                }
-            },
-        }
+        self.step(file.span, label);
+        Ok(Some(status))
     }
 
     fn auth_request_check(&mut self, conf: CtxId) -> Result<Option<Result<(), u16>>, String> {
