@@ -125,24 +125,57 @@ impl<'m> Ap<'m> {
         let root = *root;
         let vhost = self.select_vhost(root)?;
         let server_scopes: Vec<ScopeId> = std::iter::once(root).chain(vhost).collect();
+        let path = super::nginx::normalize_uri(self.req.path())
+            .ok_or_else(|| "the path is not one Apache maps (400)".to_string())?;
+        // mod_alias in translate_name: redirects first, then aliases (ours follow in
+        // `serve`); what does not match the URL takes no part.
         for s in &server_scopes {
             for d in a.directives_in(*s) {
+                let words: Vec<&str> = d.args.iter().map(|w| w.text.as_str()).collect();
                 match d.key.as_str() {
                     // The engine setting is inherited everywhere (observed), so any rule
                     // may run once any RewriteEngine On is written.
                     "rewriterule" if engine_anywhere(a) => {
                         return Err("server-level mod_rewrite rules are not followed yet".into())
                     }
-                    "redirect" | "redirectmatch" | "redirectpermanent" | "redirecttemp"
-                    | "aliasmatch" | "scriptalias" | "scriptaliasmatch" => {
-                        return Err(format!("`{}` is not followed yet", d.name))
+                    "redirect" | "redirectpermanent" | "redirecttemp" => {
+                        if let Some((status, target)) = redirect_of(&d.key, &words, &path)? {
+                            self.step(
+                                d.span,
+                                format!("this redirect answers {status} before any access check"),
+                            );
+                            return Ok((status, target));
+                        }
+                    }
+                    "scriptalias"
+                        if words
+                            .first()
+                            .is_some_and(|p| alias_rest(p, &path).is_some()) =>
+                    {
+                        return Err("a ScriptAlias (CGI) answers the URL".into());
+                    }
+                    "redirectmatch" | "aliasmatch" | "scriptaliasmatch" => {
+                        let re = match d.key.as_str() {
+                            "redirectmatch" if words.len() > 2 => words.get(1),
+                            _ => words.first(),
+                        };
+                        let hit = re.and_then(|re| {
+                            crate::model::pcre::compile(
+                                re,
+                                crate::model::pcre::Flavor::Apache,
+                                false,
+                            )
+                            .ok()
+                            .and_then(|r| r.is_match(path.as_bytes()).ok())
+                        });
+                        if hit != Some(false) {
+                            return Err(format!("`{}` matches the URL (not followed yet)", d.name));
+                        }
                     }
                     _ => {}
                 }
             }
         }
-        let path = super::nginx::normalize_uri(self.req.path())
-            .ok_or_else(|| "the path is not one Apache maps (400)".to_string())?;
         self.serve(root, vhost, &path, 0)
     }
 
@@ -1080,6 +1113,41 @@ fn alias_rest<'u>(fake: &str, url: &'u str) -> Option<&'u str> {
     } else {
         None
     }
+}
+
+/// A mod_alias `Redirect` that matches the URL: its status and `Location` (`None` for
+/// 410 Gone). `Ok(None)` when it does not match.
+fn redirect_of(key: &str, words: &[&str], path: &str) -> Res<Option<(u16, Option<String>)>> {
+    let status_word = |w: &str| -> Option<u16> {
+        match w.to_ascii_lowercase().as_str() {
+            "permanent" => Some(301),
+            "temp" => Some(302),
+            "seeother" => Some(303),
+            "gone" => Some(410),
+            n => n.parse().ok(),
+        }
+    };
+    let (status, rest) = match (key, words) {
+        ("redirectpermanent", w) => (301, w),
+        ("redirecttemp", w) => (302, w),
+        (_, [first, rest @ ..]) if status_word(first).is_some() => {
+            (status_word(first).unwrap_or(302), rest)
+        }
+        (_, w) => (302, w),
+    };
+    let Some(from) = rest.first() else {
+        return Ok(None);
+    };
+    let Some(tail) = alias_rest(from, path) else {
+        return Ok(None);
+    };
+    if status == 410 {
+        return Ok(Some((410, None)));
+    }
+    let to = rest
+        .get(1)
+        .ok_or_else(|| "a Redirect without a target".to_string())?;
+    Ok(Some((status, Some(format!("{to}{tail}")))))
 }
 
 /// `<Location /p>` covers `/p`, `/p/...`; not `/pother`.
