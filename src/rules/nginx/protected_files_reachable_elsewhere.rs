@@ -21,6 +21,7 @@ use crate::model::nginx_match::{location_spec, BasicAuth, LocationMatcher, Modif
 use crate::model::paths::normalize;
 use crate::rules::prelude::*;
 use crate::syntax::nginx::Stmt;
+use std::collections::HashMap;
 use std::path::Path;
 
 pub static RULE: Rule = Rule {
@@ -55,6 +56,38 @@ struct Mapper<'m> {
     stmt: &'m Stmt,
     /// The alias location's prefix; `None` for `root`.
     prefix: Option<&'m str>,
+    /// The directory, normalised, without a final `/`.
+    base: String,
+}
+
+/// Mappers by the directories whose files they can reach (their own base, and for an
+/// alias whose location prefix lacks the final `/`, the parent too), so that each
+/// protected directory only meets the mappers above it.
+fn index(mappers: &[Mapper<'_>]) -> HashMap<String, Vec<usize>> {
+    let mut by_dir: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, mp) in mappers.iter().enumerate() {
+        by_dir.entry(mp.base.clone()).or_default().push(i);
+        let climbs = mp.prefix.is_some_and(|p| !p.ends_with('/'))
+            && mp.stmt.args.first().is_some_and(|a| a.text.ends_with('/'));
+        if let (true, Some(parent)) = (climbs, Path::new(&mp.base).parent()) {
+            let parent = parent.to_string_lossy().trim_end_matches('/').to_string();
+            by_dir.entry(parent).or_default().push(i);
+        }
+    }
+    by_dir
+}
+
+/// The mappers that could reach `file`, in config order.
+fn candidates(by_dir: &HashMap<String, Vec<usize>>, file: &str) -> Vec<usize> {
+    let mut out: Vec<usize> = Path::new(file)
+        .ancestors()
+        .filter_map(|a| by_dir.get(a.to_string_lossy().trim_end_matches('/')))
+        .flatten()
+        .copied()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The file name tried inside a protected directory.
@@ -71,6 +104,7 @@ fn check(model: &Model, out: &mut Sink) {
     if mappers.len() < 2 {
         return;
     }
+    let by_dir = index(&mappers);
     for (id, ctx) in nginx.contexts.iter().enumerate() {
         if ctx.kind != "location" {
             continue;
@@ -99,7 +133,10 @@ fn check(model: &Model, out: &mut Sink) {
         };
         // One finding per place that serves the files.
         let mut reported: Vec<CtxId> = Vec::new();
-        for mp in &mappers {
+        for mp in candidates(&by_dir, &target)
+            .into_iter()
+            .filter_map(|i| mappers.get(i))
+        {
             let Some(uri) = uri_for(mp, &target) else {
                 continue;
             };
@@ -208,11 +245,13 @@ fn mappers(nginx: &NginxModel) -> Vec<Mapper<'_>> {
                     ("alias", true) if prefix.is_some() => prefix,
                     _ => continue,
                 };
+                let base = norm(&a.text).trim_end_matches('/').to_string();
                 for &server in &servers {
                     out.push(Mapper {
                         server,
                         stmt: s,
                         prefix,
+                        base: base.clone(),
                     });
                 }
             }
@@ -226,8 +265,7 @@ fn uri_for(mp: &Mapper<'_>, file: &str) -> Option<String> {
     let dir = mp.stmt.args.first()?.text.as_str();
     let uri = match mp.prefix {
         None => {
-            let base = norm(dir);
-            let rest = file.strip_prefix(base.trim_end_matches('/'))?;
+            let rest = file.strip_prefix(mp.base.as_str())?;
             if !rest.starts_with('/') {
                 return None;
             }
