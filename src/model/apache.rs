@@ -144,6 +144,9 @@ pub struct ApacheModel {
     /// The stock main config assumed because the input has none (`--assume`), and the
     /// file that holds its text.
     pub assumed: Option<(Assume, FileId)>,
+    /// The roots that are main server configs (real or assumed); the other roots are
+    /// files no main config in the input includes.
+    pub main_roots: Vec<ScopeId>,
     /// The packaging assumed for what the input does not show (`--assume`).
     pub assume: Assume,
     /// The modules loaded by the end of each main config (compiled-in ones and every
@@ -530,6 +533,9 @@ pub fn build(loader: &mut Loader<'_>, opts: &ApacheOptions<'_>) -> ApacheModel {
         };
         let scope = b.new_scope(ScopeKind::Server, None, None, id);
         b.model.roots.push(scope);
+        if mains.contains(&id) {
+            b.model.main_roots.push(scope);
+        }
         if let Some(nodes) = b.loader.apache.get(&id).map(|a| a.nodes.clone()) {
             b.expand(&nodes, scope);
         }

@@ -75,6 +75,13 @@ fn check(model: &Model, out: &mut Sink) {
         return;
     }
     for id in live_scopes(apache) {
+        // A file no main config includes: whoever includes it may turn the engine on.
+        if apache.root_of(id).is_none_or(|r| {
+            !apache.main_roots.contains(&r)
+                && apache.scope(r).is_some_and(|s| s.kind == ScopeKind::Server)
+        }) {
+            continue;
+        }
         let rw = apache.rewrites(id);
         let Some(first) = rw.rules.first() else {
             continue;
@@ -256,6 +263,21 @@ mod tests {
             &[
                 ("/etc/apache2/apache2.conf", MAIN),
                 ("/srv/www/.htaccess", "RewriteRule ^a$ - [F]\n"),
+            ],
+        );
+    }
+
+    #[test]
+    fn a_snippet_no_main_config_includes_is_left_alone() {
+        // h5bp ships optional snippets that the including config pairs with RewriteEngine.
+        silent(
+            &super::RULE,
+            &[
+                ("/etc/apache2/apache2.conf", MAIN),
+                (
+                    "/etc/apache2/h5bp/pre-compressed.conf",
+                    "<IfModule mod_rewrite.c>\nRewriteRule \\.gz$ - [E=no-gzip:1]\n</IfModule>\n",
+                ),
             ],
         );
     }
