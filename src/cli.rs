@@ -101,8 +101,8 @@ server would verify it. When the input does not decide the answer (an upstream, 
 an include that was not read, an allow list without --client) the status is unknown and the
 reason says why: authlint never guesses.
 
-Not followed yet (the answer is unknown): Apache's mod_rewrite, Redirect, Dav, ErrorDocument
-and AllowOverride Nonfatal; nginx upstreams.
+Not followed yet (the answer is unknown): Apache's per-directory mod_rewrite, [P] proxying,
+Dav, ErrorDocument and AllowOverride Nonfatal; nginx upstreams.
 
 URL is absolute (http://host:port/path, matched against listen and server_name) or a bare
 path (/private/: the default server). The password is never taken from the command line.

@@ -125,19 +125,33 @@ impl<'m> Ap<'m> {
         let root = *root;
         let vhost = self.select_vhost(root)?;
         let server_scopes: Vec<ScopeId> = std::iter::once(root).chain(vhost).collect();
-        let path = super::nginx::normalize_uri(self.req.path())
+        let mut path = super::nginx::normalize_uri(self.req.path())
             .ok_or_else(|| "the path is not one Apache maps (400)".to_string())?;
+        // mod_rewrite translates first (APR_HOOK_FIRST); without [PT] mod_alias then
+        // does not run, and <Location> still sees the original URL.
+        match self.server_rewrite(root, vhost, &path)? {
+            Rewritten::Untouched => {}
+            Rewritten::Answer(status, location) => return Ok((status, location)),
+            Rewritten::PassThrough(next) => path = next,
+            Rewritten::File(file) => return self.serve(root, vhost, &path, Some(file), 0),
+            Rewritten::Url(url) => {
+                let docroot = server_scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| a.last_in(*s, "documentroot"))
+                    .and_then(|d| d.args.first())
+                    .map(|w| w.text.trim_end_matches('/').to_string())
+                    .ok_or_else(|| "no DocumentRoot in the config".to_string())?;
+                let file = PathBuf::from(format!("{docroot}{url}"));
+                return self.serve(root, vhost, &path, Some(file), 0);
+            }
+        }
         // mod_alias in translate_name: redirects first, then aliases (ours follow in
         // `serve`); what does not match the URL takes no part.
         for s in &server_scopes {
             for d in a.directives_in(*s) {
                 let words: Vec<&str> = d.args.iter().map(|w| w.text.as_str()).collect();
                 match d.key.as_str() {
-                    // The engine setting is inherited everywhere (observed), so any rule
-                    // may run once any RewriteEngine On is written.
-                    "rewriterule" if engine_anywhere(a) => {
-                        return Err("server-level mod_rewrite rules are not followed yet".into())
-                    }
                     "redirect" | "redirectpermanent" | "redirecttemp" => {
                         if let Some((status, target)) = redirect_of(&d.key, &words, &path)? {
                             self.step(
@@ -176,7 +190,309 @@ impl<'m> Ap<'m> {
                 }
             }
         }
-        self.serve(root, vhost, &path, 0)
+        self.serve(root, vhost, &path, None, 0)
+    }
+
+    /// Server-context mod_rewrite (the vhost's rules, or the main server's when no vhost
+    /// serves): what it makes of the URL.
+    fn server_rewrite(
+        &mut self,
+        root: ScopeId,
+        vhost: Option<ScopeId>,
+        path: &str,
+    ) -> Res<Rewritten> {
+        let a = self.apache;
+        let scope = vhost.unwrap_or(root);
+        let rw = a.rewrites(scope);
+        if rw.rules.is_empty() {
+            if vhost.is_some() && !a.rewrites(root).rules.is_empty() && !rw.options.is_empty() {
+                return Err("RewriteOptions in a virtual host is not followed yet".into());
+            }
+            return Ok(Rewritten::Untouched);
+        }
+        if !rw.options.is_empty() {
+            return Err("RewriteOptions is not followed yet".into());
+        }
+        let engine = rw
+            .engine
+            .or(a.rewrites(root).engine)
+            .is_some_and(|(_, on)| on);
+        if !engine {
+            return Ok(Rewritten::Untouched);
+        }
+        let original = path.to_string();
+        let mut uri = path.to_string();
+        let mut changed = false;
+        let mut pass_through = false;
+        for rule in &rw.rules {
+            if rule.flags_problem.is_some() {
+                return Err("a RewriteRule with flags Apache refuses".into());
+            }
+            for f in rule.flags.iter().filter(|f| f.known) {
+                if !matches!(
+                    f.name.as_str(),
+                    "L" | "END"
+                        | "R"
+                        | "F"
+                        | "G"
+                        | "NC"
+                        | "QSA"
+                        | "QSD"
+                        | "NE"
+                        | "PT"
+                        | "NS"
+                        | "DPI"
+                ) {
+                    return Err(format!(
+                        "the RewriteRule flag [{}] is not followed yet",
+                        f.name
+                    ));
+                }
+            }
+            let Some(regex) = rule.regex() else { continue };
+            let re = crate::model::pcre::compile(
+                regex,
+                crate::model::pcre::Flavor::Apache,
+                rule.has_flag("NC"),
+            )
+            .map_err(|_| "a RewriteRule pattern does not compile".to_string())?;
+            let caps: Vec<String> = match re.captures(uri.as_bytes()) {
+                Ok(Some(c)) => (0..c.len())
+                    .map(|i| {
+                        c.get(i).map_or(String::new(), |m| {
+                            String::from_utf8_lossy(m.as_bytes()).into_owned()
+                        })
+                    })
+                    .collect(),
+                Ok(None) => Vec::new(),
+                Err(_) => return Err("PCRE2 gave up on a RewriteRule pattern".into()),
+            };
+            let matched = !caps.is_empty();
+            if matched == rule.negated {
+                continue;
+            }
+            let Some(cond_caps) = self.conditions(rule, &original)? else {
+                continue;
+            };
+            let Some(sub) = rule.substitution else {
+                continue;
+            };
+            let status_flag = |name: &str| rule.flag(name).map(|f| f.value.clone());
+            if rule.has_flag("F") {
+                self.step(rule.directive.span, "this RewriteRule forbids the URL [F]");
+                return Ok(Rewritten::Answer(403, None));
+            }
+            if rule.has_flag("G") {
+                self.step(rule.directive.span, "this RewriteRule answers 410 [G]");
+                return Ok(Rewritten::Answer(410, None));
+            }
+            let target = if sub.text == "-" {
+                uri.clone()
+            } else {
+                self.expand(&sub.text, &caps, &cond_caps, &original)?
+            };
+            let target = target.split('?').next().unwrap_or("").to_string();
+            let external = target.starts_with("http://") || target.starts_with("https://");
+            if let Some(code) = status_flag("R") {
+                let code = match code.as_deref() {
+                    None => 302,
+                    Some(c) if c.eq_ignore_ascii_case("permanent") => 301,
+                    Some(c) if c.eq_ignore_ascii_case("temp") => 302,
+                    Some(c) if c.eq_ignore_ascii_case("seeother") => 303,
+                    Some(c) => c.parse().map_err(|_| "an [R=...] code".to_string())?,
+                };
+                self.step(
+                    rule.directive.span,
+                    format!("this RewriteRule redirects ({code}) before any access check"),
+                );
+                if !(300..400).contains(&code) {
+                    return Ok(Rewritten::Answer(code, None));
+                }
+                return Ok(Rewritten::Answer(code, Some(target)));
+            }
+            if external {
+                return Err("a RewriteRule to an absolute URL without [R]".into());
+            }
+            if sub.text != "-" {
+                self.step(
+                    rule.directive.span,
+                    format!("this RewriteRule maps the URL to `{target}`"),
+                );
+                uri = target;
+                changed = true;
+                pass_through = rule.has_flag("PT");
+            }
+            if rule.has_flag("L") || rule.has_flag("END") {
+                break;
+            }
+        }
+        if !changed {
+            return Ok(Rewritten::Untouched);
+        }
+        if pass_through {
+            return Ok(Rewritten::PassThrough(uri));
+        }
+        // A file path when its first segment exists on disk (mod_rewrite's prefix_stat).
+        let first = uri.split('/').find(|s| !s.is_empty()).unwrap_or("");
+        let is_file = !first.is_empty() && self.fs.is_dir(Path::new(&format!("/{first}")));
+        Ok(if is_file {
+            Rewritten::File(PathBuf::from(uri))
+        } else {
+            Rewritten::Url(uri)
+        })
+    }
+
+    /// The conditions of a rule as mod_rewrite chains them (`[OR]` joins a condition with
+    /// the next). `Some(captures of the last matching regex condition)` when they hold.
+    fn conditions(
+        &self,
+        rule: &crate::model::rewrite::RewriteRule<'_>,
+        original: &str,
+    ) -> Res<Option<Vec<String>>> {
+        use crate::model::rewrite::CondKind;
+        let mut last_caps: Vec<String> = Vec::new();
+        let mut i = 0;
+        let conds = &rule.conds;
+        while i < conds.len() {
+            let c = &conds[i];
+            let test = c.test.map(|w| w.text.as_str()).unwrap_or("");
+            let value = self.expand(test, &[], &last_caps, original)?;
+            let pattern = c.pattern.map(|w| w.text.as_str()).unwrap_or("");
+            let body = pattern.strip_prefix('!').unwrap_or(pattern);
+            let hit = match c.kind {
+                CondKind::Regex => {
+                    let re = crate::model::pcre::compile(
+                        body,
+                        crate::model::pcre::Flavor::Apache,
+                        c.has_flag("NC"),
+                    )
+                    .map_err(|_| "a RewriteCond pattern does not compile".to_string())?;
+                    match re.captures(value.as_bytes()) {
+                        Ok(Some(m)) => {
+                            if !c.negated {
+                                last_caps = (0..m.len())
+                                    .map(|k| {
+                                        m.get(k).map_or(String::new(), |x| {
+                                            String::from_utf8_lossy(x.as_bytes()).into_owned()
+                                        })
+                                    })
+                                    .collect();
+                            }
+                            true
+                        }
+                        Ok(None) => false,
+                        Err(_) => return Err("PCRE2 gave up on a RewriteCond".into()),
+                    }
+                }
+                CondKind::Compare if body.starts_with('=') => value == body[1..],
+                _ => {
+                    return Err(
+                        "a RewriteCond test other than a regex or = is not followed yet".into(),
+                    )
+                }
+            };
+            let holds = hit != c.negated;
+            if c.has_flag("OR") {
+                if holds {
+                    // Skip the rest of the OR chain (and its last member).
+                    while i < conds.len() && conds[i].has_flag("OR") {
+                        i += 1;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            if !holds {
+                return Ok(None);
+            }
+            i += 1;
+        }
+        Ok(Some(last_caps))
+    }
+
+    /// Expand `$N`, `%N` and the `%{VAR}`s a request fixes; anything else is unknown.
+    fn expand(
+        &self,
+        text: &str,
+        caps: &[String],
+        cond_caps: &[String],
+        original: &str,
+    ) -> Res<String> {
+        let mut out = String::new();
+        let b: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let next = b.get(i + 1).copied();
+            match (c, next) {
+                ('\\', Some(n)) => {
+                    out.push(n);
+                    i += 2;
+                }
+                ('$', Some(d)) if d.is_ascii_digit() => {
+                    out.push_str(
+                        caps.get(d.to_digit(10).unwrap_or(0) as usize)
+                            .map_or("", String::as_str),
+                    );
+                    i += 2;
+                }
+                ('%', Some(d)) if d.is_ascii_digit() => {
+                    out.push_str(
+                        cond_caps
+                            .get(d.to_digit(10).unwrap_or(0) as usize)
+                            .map_or("", String::as_str),
+                    );
+                    i += 2;
+                }
+                ('%', Some('{')) => {
+                    let rest: String = b[i + 2..].iter().collect();
+                    let end = rest.find('}').ok_or_else(|| "an unclosed %{".to_string())?;
+                    let var = &rest[..end];
+                    let query = self.req.target.split_once('?').map_or("", |(_, q)| q);
+                    let v = match var.to_ascii_uppercase().as_str() {
+                        "REQUEST_URI" => original.to_string(),
+                        "HTTPS" => {
+                            if self.req.https {
+                                "on".into()
+                            } else {
+                                "off".into()
+                            }
+                        }
+                        "REQUEST_SCHEME" => {
+                            if self.req.https {
+                                "https".into()
+                            } else {
+                                "http".into()
+                            }
+                        }
+                        "REQUEST_METHOD" => self.req.method.clone(),
+                        "QUERY_STRING" => query.to_string(),
+                        "HTTP_HOST" | "HTTP:HOST" => self
+                            .req
+                            .host_header
+                            .clone()
+                            .or_else(|| self.req.url_host.clone())
+                            .ok_or_else(|| "the Host header is not known".to_string())?,
+                        "REMOTE_ADDR" => self
+                            .req
+                            .client
+                            .map(|c| c.to_string())
+                            .ok_or_else(|| "REMOTE_ADDR needs --client".to_string())?,
+                        "HTTP:AUTHORIZATION" | "HTTP_AUTHORIZATION" => {
+                            self.req.authorization().unwrap_or_default()
+                        }
+                        other => return Err(format!("%{{{other}}} is not followed yet")),
+                    };
+                    out.push_str(&v);
+                    i += 2 + end + 1;
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The `<VirtualHost>` that serves the request, `None` for the main server.
@@ -216,17 +532,47 @@ impl<'m> Ap<'m> {
         if vhosts.is_empty() {
             return Ok(None);
         }
-        let matching: Vec<ScopeId> = vhosts
-            .iter()
-            .copied()
-            .filter(|v| {
-                a.scope(*v).and_then(|s| s.head.as_ref()).is_some_and(|h| {
-                    h.args
-                        .iter()
-                        .any(|w| port_of(&w.text).is_none_or(|p| p == port))
-                })
-            })
-            .collect();
+        // The address the request came in on: the URL's, when it is an IP.
+        let ip: Option<std::net::IpAddr> = self
+            .req
+            .url_host
+            .as_deref()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+            .and_then(|h| h.parse().ok());
+        let mut matching: Vec<ScopeId> = Vec::new();
+        for v in &vhosts {
+            let args = a
+                .scope(*v)
+                .and_then(|s| s.head.as_ref())
+                .map(|h| h.args.clone())
+                .unwrap_or_default();
+            let mut hit = false;
+            for w in &args {
+                if port_of(&w.text).is_some_and(|p| p != port) {
+                    continue;
+                }
+                let addr = match w.text.rsplit_once(':') {
+                    Some((addr, p)) if p.parse::<u16>().is_ok() => addr,
+                    _ => w.text.as_str(),
+                };
+                let addr = addr.trim_start_matches('[').trim_end_matches(']');
+                if addr == "*" || addr == "_default_" {
+                    hit = true;
+                } else {
+                    match (ip, addr.parse::<std::net::IpAddr>()) {
+                        (Some(ip), Ok(a)) => hit |= ip == a,
+                        _ => {
+                            return Err(
+                                "which address a <VirtualHost> answers on is not known here".into(),
+                            )
+                        }
+                    }
+                }
+            }
+            if hit {
+                matching.push(*v);
+            }
+        }
         let Some(first) = matching.first().copied() else {
             return Ok(None);
         };
@@ -269,16 +615,18 @@ impl<'m> Ap<'m> {
         root: ScopeId,
         vhost: Option<ScopeId>,
         path: &str,
+        mapped: Option<PathBuf>,
         depth: usize,
     ) -> Res<(u16, Option<String>)> {
         if depth > 4 {
             return Err("too many subrequests".into());
         }
         let a = self.apache;
+        let rewritten = mapped.is_some();
         let server_scopes: Vec<ScopeId> = std::iter::once(root).chain(vhost).collect();
-        // Alias, then DocumentRoot.
-        let mut server_file: Option<PathBuf> = None;
-        for s in &server_scopes {
+        // Alias, then DocumentRoot (unless mod_rewrite already mapped the file).
+        let mut server_file: Option<PathBuf> = mapped;
+        for s in server_scopes.iter().filter(|_| !rewritten) {
             for d in a.directives_in(*s).into_iter().filter(|d| d.key == "alias") {
                 let (Some(fake), Some(real)) = (d.args.first(), d.args.get(1)) else {
                     continue;
@@ -365,7 +713,12 @@ impl<'m> Ap<'m> {
                     }
                     let candidate = local_dir.join(&n);
                     if self.fs.exists(&candidate) && !self.fs.is_dir(&candidate) {
-                        return self.serve(root, vhost, &format!("{path}{n}"), depth + 1);
+                        if rewritten {
+                            return Err(
+                                "a DirectoryIndex after a rewrite is not followed yet".into()
+                            );
+                        }
+                        return self.serve(root, vhost, &format!("{path}{n}"), None, depth + 1);
                     }
                 }
                 if self
@@ -544,7 +897,10 @@ impl<'m> Ap<'m> {
                 if matches!(d.key.as_str(), "dav") {
                     return Err(format!("`{}` is not evaluated yet", d.name));
                 }
-                if d.key == "rewriterule" && engine_anywhere(a) {
+                let server_level = a.scope(*s).is_some_and(|sc| {
+                    matches!(sc.kind, ScopeKind::Server | ScopeKind::VirtualHost)
+                });
+                if d.key == "rewriterule" && !server_level && engine_anywhere(a) {
                     return Err("per-directory mod_rewrite rules are not followed yet".into());
                 }
             }
@@ -1078,6 +1434,19 @@ fn has_require(a: &ApacheModel, s: ScopeId) -> bool {
             }),
         })
     })
+}
+
+/// What server-context mod_rewrite made of the URL.
+enum Rewritten {
+    Untouched,
+    /// An answer before any access check ([R], [F], [G]).
+    Answer(u16, Option<String>),
+    /// `[PT]`: a new URL, mapped by Alias and DocumentRoot, seen by `<Location>`.
+    PassThrough(String),
+    /// A file path.
+    File(PathBuf),
+    /// A URL-path without `[PT]`: put under DocumentRoot; `<Location>` sees the original.
+    Url(String),
 }
 
 /// The Require logic along the merge (`AuthMerging`).
