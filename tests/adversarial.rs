@@ -324,3 +324,63 @@ fn nesting_across_a_chain_of_includes_is_bounded() {
         run.stdout
     );
 }
+
+/// `why` over every corpus project and a few hostile URLs: it answers (predicted,
+/// unknown, or a usage error), never panics, and leaves the tree as it was.
+#[test]
+fn why_never_panics_on_the_corpus_or_odd_urls() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "the shared corpus must be present in CI"
+        );
+        eprintln!("SKIPPED: ../shared/corpus is missing");
+        return;
+    }
+    let mut projects: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .expect("corpus readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    projects.sort();
+    assert!(projects.len() > 5, "corpus has projects");
+    let urls = [
+        "/",
+        "/private/",
+        "http://example.com/admin/index.php",
+        "http://[::1]:8443/%2e%2e/%00/x?y=1",
+        "/%zz/../..//a",
+    ];
+    for p in &projects {
+        let dir = p.display().to_string();
+        for url in urls {
+            for server in ["apache", "nginx"] {
+                let before = snapshot(p);
+                let run = authlint(
+                    &[
+                        "why", "--format", "json", "--server", server, "--client", "10.1.2.3", url,
+                        &dir,
+                    ],
+                    Path::new("/"),
+                );
+                assert!(
+                    matches!(run.code, 0..=2),
+                    "why {url} on {dir} ({server}): exit {}\n{}",
+                    run.code,
+                    run.stderr
+                );
+                if run.code != 2 {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+                    assert!(
+                        v.get("status").is_some() && v.get("reason").is_some(),
+                        "{}",
+                        run.stdout
+                    );
+                }
+                assert_eq!(snapshot(p), before, "why changed {dir}");
+            }
+        }
+    }
+}
