@@ -152,6 +152,25 @@ pub struct ApacheModel {
     /// The modules loaded by the end of each main config (compiled-in ones and every
     /// `LoadModule`), by its root scope, when the input shows them all.
     pub loaded_modules: std::collections::BTreeMap<ScopeId, Modules>,
+    /// Sections by the directory they name, built on first use by
+    /// [`ApacheModel::chain_for_dir`] (a site with thousands of `.htaccess` files would
+    /// otherwise make every chain a scan of all of them).
+    pub(crate) dir_index: std::sync::OnceLock<DirIndex>,
+}
+
+/// Sections by directory, for the merge.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct DirIndex {
+    /// Non-wildcard `<Directory>` sections by their path (`/a/b`, `/` for the root).
+    pub directories: std::collections::HashMap<String, Vec<ScopeId>>,
+    /// `<Directory>` sections with wildcards, checked one by one.
+    pub wildcard: Vec<ScopeId>,
+    /// `.htaccess` tops by the directory they govern.
+    pub htaccess: std::collections::HashMap<PathBuf, Vec<ScopeId>>,
+    /// URL-, regex- and expression-matched sections.
+    pub others: Vec<ScopeId>,
+    /// Position in [`ApacheModel::htaccess`] of each `.htaccess` top scope.
+    pub htaccess_at: std::collections::HashMap<ScopeId, usize>,
 }
 
 /// Loaded modules by identifier (`auth_basic_module`) and by source file

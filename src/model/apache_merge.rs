@@ -10,7 +10,7 @@
 //! [`ApacheModel::authz_source`] answer from it. Rules ask these; they never re-derive the
 //! merge.
 
-use super::apache::{ApacheModel, HtaccessContext, Item, Lookup, ScopeId, ScopeKind};
+use super::apache::{ApacheModel, DirIndex, HtaccessContext, Item, Lookup, ScopeId, ScopeKind};
 use super::paths::{directory_covers, normalize};
 use crate::syntax::apache::Directive;
 use std::path::{Component, Path, PathBuf};
@@ -45,6 +45,13 @@ const AUTH_KEYS: &[&str] = &[
     "order",
     "authmerging",
 ];
+
+/// The key of a `<Directory>` path as [`directory_covers`] compares it: its non-empty
+/// segments under `/`.
+fn dir_key(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+    format!("/{}", parts.join("/"))
+}
 
 /// How many directory levels a path has (`/` has 0).
 fn depth(p: &Path) -> usize {
@@ -116,7 +123,7 @@ impl ApacheModel {
                 Some(normalize(Path::new(&arg.text)))
             }
             ScopeKind::Htaccess => {
-                let h = self.htaccess.iter().find(|h| h.scope == anchor)?;
+                let h = self.htaccess_of(anchor)?;
                 match h.context {
                     HtaccessContext::Known { .. } => Some(h.server_dir.clone()),
                     HtaccessContext::Unknown => None,
@@ -202,7 +209,23 @@ impl ApacheModel {
         let mut complete = self.has_main_config;
         // (directory level, 0 = <Directory> / 1 = .htaccess, main before vhost, order)
         let mut ranked: Vec<((usize, u8, u8, usize), ScopeId)> = Vec::new();
-        for (i, s) in self.scopes.iter().enumerate() {
+        let index = self.index();
+        let mut candidates: Vec<ScopeId> = index.wildcard.clone();
+        candidates.extend(index.others.iter().copied());
+        for a in dir.ancestors() {
+            if let Some(v) = index.directories.get(&dir_key(&a.to_string_lossy())) {
+                candidates.extend(v.iter().copied());
+            }
+            if let Some(v) = index.htaccess.get(a) {
+                candidates.extend(v.iter().copied());
+            }
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for i in candidates {
+            let Some(s) = self.scopes.get(i) else {
+                continue;
+            };
             let in_other_vhost = || {
                 let v = self.vhost_of(i);
                 v.is_some() && v != vhost
@@ -225,7 +248,7 @@ impl ApacheModel {
                     ranked.push(((level, 0, own, i), i));
                 }
                 ScopeKind::Htaccess => {
-                    let Some(h) = self.htaccess.iter().find(|h| h.scope == i) else {
+                    let Some(h) = self.htaccess_of(i) else {
                         continue;
                     };
                     if !at_or_above(&h.server_dir, &dir) {
@@ -259,6 +282,64 @@ impl ApacheModel {
         ranked.sort();
         let scopes: Vec<ScopeId> = ranked.into_iter().map(|(_, s)| s).collect();
         Chain { scopes, complete }
+    }
+
+    /// Sections by the directory they name (see [`DirIndex`]).
+    fn build_dir_index(&self) -> DirIndex {
+        let mut index = DirIndex::default();
+        for (i, s) in self.scopes.iter().enumerate() {
+            match s.kind {
+                ScopeKind::Directory => match s.head.as_ref().and_then(|h| h.args.first()) {
+                    Some(a) if a.text.contains(['*', '?', '[']) => index.wildcard.push(i),
+                    Some(a) => index
+                        .directories
+                        .entry(dir_key(&a.text))
+                        .or_default()
+                        .push(i),
+                    None => {}
+                },
+                ScopeKind::DirectoryMatch
+                | ScopeKind::Location
+                | ScopeKind::LocationMatch
+                | ScopeKind::If
+                | ScopeKind::ElseIf
+                | ScopeKind::Else => index.others.push(i),
+                _ => {}
+            }
+        }
+        for (n, h) in self.htaccess.iter().enumerate() {
+            index
+                .htaccess
+                .entry(h.server_dir.clone())
+                .or_default()
+                .push(h.scope);
+            index.htaccess_at.insert(h.scope, n);
+        }
+        index
+    }
+
+    fn index(&self) -> &DirIndex {
+        self.dir_index.get_or_init(|| self.build_dir_index())
+    }
+
+    /// The `.htaccess` whose top scope is `scope`.
+    pub fn htaccess_of(&self, scope: ScopeId) -> Option<&super::apache::Htaccess> {
+        self.htaccess.get(*self.index().htaccess_at.get(&scope)?)
+    }
+
+    /// The non-regex `<Directory>` sections that may cover `dir` (exact paths of its
+    /// ancestors, and every wildcard one), in model order.
+    fn directories_around(&self, dir: &Path) -> Vec<ScopeId> {
+        let index = self.index();
+        let mut out = index.wildcard.clone();
+        for a in dir.ancestors() {
+            if let Some(v) = index.directories.get(&dir_key(&a.to_string_lossy())) {
+                out.extend(v.iter().copied());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Could a URL- or regex-matched section apply to requests in `dir`? A `<Location>`
@@ -441,13 +522,13 @@ impl ApacheModel {
         };
         // AllowOverrideList on any <Directory> covering the file lets single directives in.
         let listed = directory.is_some()
-            && self.scopes.iter().enumerate().any(|(i, s)| {
-                s.kind == ScopeKind::Directory
-                    && s.head
+            && self.directories_around(&h.server_dir).into_iter().any(|i| {
+                self.scope(i).is_some_and(|s| {
+                    s.head
                         .as_ref()
                         .and_then(|hd| hd.args.first())
                         .is_some_and(|a| directory_covers(&a.text, &h.server_dir))
-                    && self.last_in(i, "allowoverridelist").is_some()
+                }) && self.last_in(i, "allowoverridelist").is_some()
             });
         if listed {
             return None;

@@ -65,7 +65,7 @@ fn sets_allow_origin(d: &Directive) -> bool {
 
 /// Does anything in the model treat the request method specially, in a way that could
 /// change what `OPTIONS` gets in `scope`?
-fn method_aware(apache: &ApacheModel, scope: ScopeId) -> bool {
+fn method_aware(apache: &ApacheModel, scope: ScopeId, global: &std::cell::OnceCell<bool>) -> bool {
     let mentions_method = |text: &str| {
         let t = text.to_ascii_lowercase();
         t.contains("options") || t.contains("request_method")
@@ -90,15 +90,17 @@ fn method_aware(apache: &ApacheModel, scope: ScopeId) -> bool {
                         || (d.key != "header" && d.args.iter().any(|a| mentions_method(&a.text)))
                 })
         });
-    // Anywhere: a rewrite condition or <If> on the method.
-    let global = apache.scopes.iter().enumerate().any(|(i, s)| {
-        s.head
-            .as_ref()
-            .is_some_and(|h| h.args.iter().any(|a| mentions_method(&a.text)))
-            || apache
-                .directives_in(i)
-                .iter()
-                .any(|d| d.key == "rewritecond" && d.args.iter().any(|a| mentions_method(&a.text)))
+    // Anywhere: a rewrite condition or <If> on the method (the same for every area, so
+    // looked for once per run).
+    let global = *global.get_or_init(|| {
+        apache.scopes.iter().enumerate().any(|(i, s)| {
+            s.head
+                .as_ref()
+                .is_some_and(|h| h.args.iter().any(|a| mentions_method(&a.text)))
+                || apache.directives_in(i).iter().any(|d| {
+                    d.key == "rewritecond" && d.args.iter().any(|a| mentions_method(&a.text))
+                })
+        })
     });
     local || global
 }
@@ -129,6 +131,7 @@ fn allow_origin_for(apache: &ApacheModel, scope: ScopeId) -> Option<&Directive> 
 
 fn check(model: &Model, out: &mut Sink) {
     let apache = &model.apache;
+    let global = std::cell::OnceCell::new();
     for (id, scope) in apache.scopes.iter().enumerate() {
         if !matches!(
             scope.kind,
@@ -142,12 +145,12 @@ fn check(model: &Model, out: &mut Sink) {
         {
             continue;
         }
-        if method_aware(apache, id) {
-            continue;
-        }
         let Some(header) = allow_origin_for(apache, id) else {
             continue;
         };
+        if method_aware(apache, id, &global) {
+            continue;
+        }
         let Some(require) = apache
             .directives_in(id)
             .into_iter()

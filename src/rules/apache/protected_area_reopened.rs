@@ -53,7 +53,7 @@ fn check(model: &Model, out: &mut Sink) {
             continue;
         }
         if scope.kind == ScopeKind::Htaccess {
-            let Some(h) = apache.htaccess.iter().find(|h| h.scope == id) else {
+            let Some(h) = apache.htaccess_of(id) else {
                 continue;
             };
             if override_for(apache, h, grant) != Some(Override::Allowed) {

@@ -221,7 +221,7 @@ pub(super) fn engine_may_be_on(apache: &ApacheModel, id: ScopeId) -> Option<bool
                 (Some(d), Some(a)) => directory_covers(&a.text, d),
                 _ => true,
             },
-            ScopeKind::Htaccess => match (&dir, apache.htaccess.iter().find(|h| h.scope == i)) {
+            ScopeKind::Htaccess => match (&dir, apache.htaccess_of(i)) {
                 (Some(d), Some(h)) => d.starts_with(&h.server_dir),
                 _ => true,
             },
@@ -241,7 +241,7 @@ fn area_dir(apache: &ApacheModel, id: ScopeId) -> Option<Option<PathBuf>> {
     let Some(anchor) = apache.anchor(id) else {
         return Some(None);
     };
-    if let Some(h) = apache.htaccess.iter().find(|h| h.scope == anchor) {
+    if let Some(h) = apache.htaccess_of(anchor) {
         if matches!(h.context, HtaccessContext::Unknown) {
             return None;
         }
