@@ -642,14 +642,18 @@ fn why_cmd(args: &WhyArgs, out: &mut dyn Write) -> std::io::Result<u8> {
         assume_server: None,
         assume: args.assume.into(),
     };
-    let outcome = crate::lint_found(found.files, found.diagnostics, &model_opts, &fs);
-    let model = &outcome.model;
+    // Only what decides an answer: the model, its own diagnostics (AL001...), and the
+    // rules whose findings make Apache refuse a .htaccess.
+    let model = crate::model::build(found.files, &model_opts, &fs);
+    let mut findings = model.diagnostics.clone();
+    findings.extend(rules::run_only(&model, crate::why::apache::HTACCESS_500));
+    let model = &model;
     let which = match args.server {
         Some(ServerArg::Apache) => crate::why::Which::Apache,
         Some(ServerArg::Nginx) => crate::why::Which::Nginx,
         None => crate::why::Which::Auto,
     };
-    let answer = crate::why::why(model, &outcome.diagnostics, &maps, &fs, &req, which);
+    let answer = crate::why::why(model, &findings, &maps, &fs, &req, which);
     match args.format {
         ListFormat::Json => {
             let v = crate::why::to_json(&answer, &req, &model.sources);

@@ -189,6 +189,19 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
     })
 }
 
+/// Run the model rules with these codes only (what `why` needs to know).
+pub fn run_only(model: &Model, codes: &[&str]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in ALL.iter().filter(|r| codes.contains(&r.code)) {
+        if let Check::Model(check) = rule.check {
+            let mut sink = Sink::new(rule);
+            check(model, &mut sink);
+            out.extend(sink.found);
+        }
+    }
+    out
+}
+
 /// Run every enabled model rule.
 pub fn run_all(model: &Model) -> Vec<Diagnostic> {
     // A `.htaccess` Apache never reads can cause nothing: only the rules that say so, or

@@ -21,7 +21,7 @@ use crate::syntax::apache::Directive;
 use std::path::{Path, PathBuf};
 
 /// Findings that make Apache answer 500 when they stand in a `.htaccess` it reads.
-const HTACCESS_500: &[&str] = &["AL001", "AL103", "AL104", "AL109", "AL116"];
+pub const HTACCESS_500: &[&str] = &["AL001", "AL103", "AL104", "AL109", "AL116"];
 
 /// mod_authz_core's results.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
