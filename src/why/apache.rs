@@ -10,7 +10,7 @@
 //! Unknown, never guessed: mod_rewrite or `Redirect` in play, `<If>`, regex sections that
 //! carry settings, access_compat (`Order`/`Allow`/`Deny`/`Satisfy`), Digest, providers
 //! other than `file`, `ErrorDocument`, a document root that is not in the input.
-use super::{check_login, status_text, Answer, Login, Request, Step, UserCheck};
+use super::{check_login, status_text, Answer, Login, Request, Trace};
 use crate::diag::Diagnostic;
 use crate::htpasswd::scheme::Server;
 use crate::model::apache::{ApacheModel, HtaccessContext, Item, ScopeId, ScopeKind};
@@ -41,11 +41,7 @@ struct Ap<'m> {
     req: &'m Request,
     /// The sections of the request being resolved.
     current_sections: Vec<ScopeId>,
-    steps: Vec<Step>,
-    challenge: Option<String>,
-    password_file: Option<String>,
-    user: Option<UserCheck>,
-    fix: Option<String>,
+    trace: Trace,
 }
 
 /// Resolve `req` against the Apache configuration of the model.
@@ -64,48 +60,17 @@ pub fn resolve(
         fs,
         req,
         current_sections: Vec::new(),
-        steps: Vec::new(),
-        challenge: None,
-        password_file: None,
-        user: None,
-        fix: None,
+        trace: Trace::default(),
     };
-    let (status, location, reason) = match x.run() {
-        Ok((s, l)) => (Some(s), l, status_text(s).to_string()),
-        Err(r) => (None, None, r),
-    };
-    let reason = match status {
-        Some(401) => "authentication is required and was not satisfied".to_string(),
-        _ => reason,
-    };
-    Answer {
-        server: Some(Server::Apache),
-        status,
-        reason,
-        challenge: if status == Some(401) {
-            x.challenge
-        } else {
-            None
-        },
-        location,
-        steps: x.steps,
-        password_file: x.password_file,
-        user: x.user,
-        fix: x.fix,
-    }
+    let outcome = x.run().map(|(s, l)| (s, l, status_text(s).to_string()));
+    x.trace.answer(Server::Apache, outcome)
 }
 
 type Res<T> = Result<T, String>;
 
 impl<'m> Ap<'m> {
     fn step(&mut self, span: Span, label: impl Into<String>) {
-        let s = Step {
-            span,
-            label: label.into(),
-        };
-        if !self.steps.contains(&s) {
-            self.steps.push(s);
-        }
+        self.trace.step(span, label);
     }
 
     fn run(&mut self) -> Res<(u16, Option<String>)> {
@@ -683,7 +648,7 @@ impl<'m> Ap<'m> {
                     span,
                     format!("Apache cannot use this .htaccess ({})", f.code),
                 );
-                self.fix = Some(format!("fix what {} reports here", f.code));
+                self.trace.fix = Some(format!("fix what {} reports here", f.code));
                 return Ok((500, None));
             }
         }
@@ -1004,7 +969,7 @@ impl<'m> Ap<'m> {
             };
             let realm = name.args.first().map_or(String::new(), |w| w.text.clone());
             self.step(auth_type.span, "Digest authentication");
-            self.challenge = Some(format!("Digest realm=\"{realm}\""));
+            self.trace.challenge = Some(format!("Digest realm=\"{realm}\""));
             // `why` sends no Digest answer: a Basic header is not one.
             return Ok(Some(401));
         }
@@ -1016,14 +981,14 @@ impl<'m> Ap<'m> {
             return Ok(Some(500));
         };
         let realm = name.args.first().map_or(String::new(), |w| w.text.clone());
-        self.challenge = Some(format!("Basic realm=\"{realm}\""));
+        self.trace.challenge = Some(format!("Basic realm=\"{realm}\""));
         if let Some(p) = last("authbasicprovider") {
             if !p.args.iter().all(|w| w.text.eq_ignore_ascii_case("file")) {
                 return Err("an AuthBasicProvider other than file".into());
             }
         }
         let Some((user, password)) = self.req.credentials.clone() else {
-            self.fix = Some("send credentials of a user in the AuthUserFile".into());
+            self.trace.fix = Some("send credentials of a user in the AuthUserFile".into());
             return Ok(Some(401));
         };
         let Some(file) = last("authuserfile") else {
@@ -1032,9 +997,9 @@ impl<'m> Ap<'m> {
         let Some(arg) = file.args.first() else {
             return Ok(Some(500));
         };
-        self.password_file = Some(arg.text.clone());
+        self.trace.password_file = Some(arg.text.clone());
         let login = check_login(self.model, Server::Apache, arg.span, &user, &password)?;
-        self.user = login.user_check();
+        self.trace.user = login.user_check();
         let (refused, label) = match &login {
             Login::Missing => (
                 Some(500),

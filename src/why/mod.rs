@@ -211,6 +211,60 @@ pub(crate) fn check_login(
     })
 }
 
+/// What a resolver gathers on its way: the deciding lines and what it learnt of the
+/// credentials. Both servers' resolvers keep one.
+#[derive(Debug, Default)]
+pub(crate) struct Trace {
+    pub steps: Vec<Step>,
+    pub challenge: Option<String>,
+    pub password_file: Option<String>,
+    pub user: Option<UserCheck>,
+    pub fix: Option<String>,
+}
+
+impl Trace {
+    /// Note a deciding line; a line passed again (an internal redirect, a subrequest) is
+    /// said once.
+    pub(crate) fn step(&mut self, span: Span, label: impl Into<String>) {
+        let step = Step {
+            span,
+            label: label.into(),
+        };
+        if !self.steps.contains(&step) {
+            self.steps.push(step);
+        }
+    }
+
+    /// The answer: a status with its `Location` and reason, or why it is unknown. A 401
+    /// carries the challenge.
+    pub(crate) fn answer(
+        self,
+        server: Server,
+        outcome: Result<(u16, Option<String>, String), String>,
+    ) -> Answer {
+        let (status, location, reason) = match outcome {
+            Ok((401, location, _)) => (
+                Some(401),
+                location,
+                "authentication is required and was not satisfied".to_string(),
+            ),
+            Ok((status, location, reason)) => (Some(status), location, reason),
+            Err(reason) => (None, None, reason),
+        };
+        Answer {
+            server: Some(server),
+            status,
+            reason,
+            challenge: self.challenge.filter(|_| status == Some(401)),
+            location,
+            steps: self.steps,
+            password_file: self.password_file,
+            user: self.user,
+            fix: self.fix,
+        }
+    }
+}
+
 /// The predicted answer.
 #[derive(Clone, Debug, Default)]
 pub struct Answer {

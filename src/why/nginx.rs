@@ -9,7 +9,7 @@
 //! Unknown, never guessed: an upstream (`*_pass`), a variable the request does not fix, an
 //! `if` condition it cannot evaluate, an include that was not read, a client address an
 //! allow list needs, a document root that is not in the input.
-use super::{check_login, status_text, Answer, Login, Request, Step, UserCheck};
+use super::{check_login, status_text, Answer, Login, Request, Trace};
 use crate::htpasswd::scheme::Server;
 use crate::model::nginx::{CtxId, Lookup, NgItem, NginxModel};
 use crate::model::nginx_match::{BasicAuth, LocationMatcher, Selected};
@@ -56,11 +56,7 @@ struct Ngx<'m> {
     /// `internal` locations serve it.
     internal: bool,
     matcher: LocationMatcher<'m>,
-    steps: Vec<Step>,
-    challenge: Option<String>,
-    password_file: Option<String>,
-    user: Option<UserCheck>,
-    fix: Option<String>,
+    trace: Trace,
 }
 
 /// Resolve `req` against the nginx configuration of the model.
@@ -82,31 +78,10 @@ pub fn resolve(model: &Model, maps: &PathMap, fs: &dyn Fs, req: &Request) -> Ans
         in_error_page: false,
         internal: false,
         matcher: LocationMatcher::new(ng).with_unseen_includes(unseen),
-        steps: Vec::new(),
-        challenge: None,
-        password_file: None,
-        user: None,
-        fix: None,
+        trace: Trace::default(),
     };
-    let (status, location, reason) = match x.run() {
-        Ok((status, location, reason)) => (Some(status), location, reason),
-        Err(reason) => (None, None, reason),
-    };
-    Answer {
-        server: Some(Server::Nginx),
-        status,
-        reason,
-        challenge: if status == Some(401) {
-            x.challenge
-        } else {
-            None
-        },
-        location,
-        steps: x.steps,
-        password_file: x.password_file,
-        user: x.user,
-        fix: x.fix,
-    }
+    let outcome = x.run();
+    x.trace.answer(Server::Nginx, outcome)
 }
 
 /// A `listen` socket: address (`None`: any), port, `default_server`.
@@ -212,14 +187,7 @@ fn name_rank(names: &[&str], host: &str) -> Result<Option<(u8, usize)>, String> 
 
 impl<'m> Ngx<'m> {
     fn step(&mut self, span: Span, label: impl Into<String>) {
-        let step = Step {
-            span,
-            label: label.into(),
-        };
-        // An internal redirect passes the same lines again: say each once.
-        if !self.steps.contains(&step) {
-            self.steps.push(step);
-        }
+        self.trace.step(span, label);
     }
 
     fn run(&mut self) -> Result<(u16, Option<String>, String), String> {
@@ -281,11 +249,7 @@ impl<'m> Ngx<'m> {
         status: u16,
         location: Option<String>,
     ) -> (u16, Option<String>, String) {
-        let reason = match status {
-            401 => "authentication is required and was not satisfied".to_string(),
-            s => status_text(s).to_string(),
-        };
-        (status, location, reason)
+        (status, location, status_text(status).to_string())
     }
 
     fn select_server(&mut self) -> Result<CtxId, String> {
@@ -930,20 +894,20 @@ impl<'m> Ngx<'m> {
             return Err("auth_basic settings are not all visible".into());
         };
         let realm_text = realm.args.first().map_or(String::new(), |a| a.text.clone());
-        self.challenge = Some(format!("Basic realm=\"{realm_text}\""));
+        self.trace.challenge = Some(format!("Basic realm=\"{realm_text}\""));
         self.step(realm.span, "asks for a password (Basic)");
         let path = file.args.first().map_or(String::new(), |a| a.text.clone());
-        self.password_file = Some(path.clone());
+        self.trace.password_file = Some(path.clone());
         let Some((user, password)) = self.req.credentials.clone() else {
             self.step(file.span, "the user file");
-            self.fix = Some("send credentials of a user in the user file".into());
+            self.trace.fix = Some("send credentials of a user in the user file".into());
             return Ok(Some(Err(401)));
         };
         let Some(arg) = file.args.first() else {
             return Err("auth_basic_user_file without a path".into());
         };
         let login = check_login(self.model, Server::Nginx, arg.span, &user, &password)?;
-        self.user = login.user_check();
+        self.trace.user = login.user_check();
         let (status, label) = match &login {
             Login::Missing => (
                 Err(403),
@@ -1134,7 +1098,7 @@ impl<'m> Ngx<'m> {
             }
             if self.fs.exists(&dir.join(n)) && !self.fs.is_dir(&dir.join(n)) {
                 // An internal redirect to the index file: locations are searched again.
-                if let Some(span) = self.steps.last().map(|s| s.span) {
+                if let Some(span) = self.trace.steps.last().map(|s| s.span) {
                     self.step(span, format!("index: internal redirect to `{uri}{n}`"));
                 }
                 return Ok(Flow::Restart(format!("{uri}{n}")));
